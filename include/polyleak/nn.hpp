@@ -1,0 +1,4 @@
+#pragma once
+// Umbrella header of module nn.
+
+#include "polyleak/nn/mlp.hpp"
