@@ -32,7 +32,8 @@ TEST_CASE("random_permutation is a seeded permutation") {
   CHECK(p == random_permutation(100, b));
   auto sorted = p;
   std::sort(sorted.begin(), sorted.end());
-  for (Index i = 0; i < 100; ++i) CHECK(sorted[std::size_t(i)] == i);
+  for (Index i = 0; i < 100; ++i)
+    CHECK(sorted[std::size_t(i)] == i);
 }
 
 TEST_CASE("log is silent by default and reaches an installed callback") {

@@ -16,9 +16,9 @@ namespace polyleak::detail {
 
 /// Throws polyleak::InvalidArgument("<function>: <message>") unless `condition` holds. The message
 /// expression is evaluated only on failure.
-#define POLYLEAK_REQUIRE(condition, message)                          \
-  do {                                                                \
-    if (!(condition)) [[unlikely]]                                    \
+#define POLYLEAK_REQUIRE(condition, message)                           \
+  do {                                                                 \
+    if (!(condition)) [[unlikely]]                                     \
       ::polyleak::detail::throw_invalid_argument(__func__, (message)); \
   } while (0)
 

@@ -17,10 +17,9 @@ class InvalidArgument : public std::invalid_argument {
 /// A text file could not be parsed. `line` and `column` are 1-based; 0 means "not applicable".
 class ParseError : public std::runtime_error {
  public:
-  ParseError(const std::string& file, std::size_t line, std::size_t column,
-             const std::string& what)
-      : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                           ": " + what),
+  ParseError(const std::string& file, std::size_t line, std::size_t column, const std::string& what)
+      : std::runtime_error(file + ":" + std::to_string(line) + ":" + std::to_string(column) + ": " +
+                           what),
         file_(file),
         line_(line),
         column_(column) {}

@@ -31,7 +31,8 @@ Matrix<Scalar> random_normal(Index rows, Index cols, Scalar mean, Scalar stddev,
   std::normal_distribution<Scalar> normal(mean, stddev);
   Matrix<Scalar> m(rows, cols);
   for (Index j = 0; j < cols; ++j)
-    for (Index i = 0; i < rows; ++i) m(i, j) = normal(rng);
+    for (Index i = 0; i < rows; ++i)
+      m(i, j) = normal(rng);
   return m;
 }
 
@@ -41,7 +42,8 @@ Matrix<Scalar> random_uniform(Index rows, Index cols, Scalar low, Scalar high, R
   std::uniform_real_distribution<Scalar> uniform(low, high);
   Matrix<Scalar> m(rows, cols);
   for (Index j = 0; j < cols; ++j)
-    for (Index i = 0; i < rows; ++i) m(i, j) = uniform(rng);
+    for (Index i = 0; i < rows; ++i)
+      m(i, j) = uniform(rng);
   return m;
 }
 

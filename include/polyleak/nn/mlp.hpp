@@ -69,7 +69,8 @@ class Mlp {
   /// Total number of hidden neurons, i.e. the length of an activation pattern.
   Index hidden_neuron_count() const noexcept {
     Index n = 0;
-    for (Index l = 0; l < hidden_layer_count(); ++l) n += layer_sizes_[std::size_t(l) + 1];
+    for (Index l = 0; l < hidden_layer_count(); ++l)
+      n += layer_sizes_[std::size_t(l) + 1];
     return n;
   }
   Activation activation() const noexcept { return activation_; }
@@ -94,9 +95,9 @@ class Mlp {
 
   /// Logits of one point. Throws InvalidArgument if x has the wrong length.
   VectorType forward(const Eigen::Ref<const VectorType>& x) const {
-    POLYLEAK_REQUIRE(x.size() == input_dimension(),
-                     "point has " + std::to_string(x.size()) + " coordinates, network expects " +
-                         std::to_string(input_dimension()));
+    POLYLEAK_REQUIRE(x.size() == input_dimension(), "point has " + std::to_string(x.size()) +
+                                                        " coordinates, network expects " +
+                                                        std::to_string(input_dimension()));
     VectorType a = x;
     for (Index l = 0; l < layer_count(); ++l) {
       VectorType z = weights(l) * a + biases(l);
@@ -140,7 +141,8 @@ class Mlp {
   std::vector<Index> predict(const Eigen::Ref<const MatrixType>& points) const {
     const MatrixType logits = forward_batch(points);
     std::vector<Index> classes(std::size_t(logits.cols()));
-    for (Index j = 0; j < logits.cols(); ++j) logits.col(j).maxCoeff(&classes[std::size_t(j)]);
+    for (Index j = 0; j < logits.cols(); ++j)
+      logits.col(j).maxCoeff(&classes[std::size_t(j)]);
     return classes;
   }
 
