@@ -1,0 +1,6 @@
+#pragma once
+// Umbrella header of module viz: images, drawing, colormaps, raster maps, figures, animations.
+
+#include "polyleak/viz/draw.hpp"
+#include "polyleak/viz/image.hpp"
+#include "polyleak/viz/text.hpp"
