@@ -1,0 +1,4 @@
+#pragma once
+// Umbrella header of module geometry.
+
+#include "polyleak/geometry/activation_pattern.hpp"
