@@ -2,3 +2,4 @@
 // Umbrella header of module geometry.
 
 #include "polyleak/geometry/activation_pattern.hpp"
+#include "polyleak/geometry/polytope_function.hpp"
