@@ -1,6 +1,8 @@
 #pragma once
 // Umbrella header of module viz: images, drawing, colormaps, raster maps, figures, animations.
 
+#include "polyleak/viz/colormap.hpp"
 #include "polyleak/viz/draw.hpp"
+#include "polyleak/viz/gif_writer.hpp"
 #include "polyleak/viz/image.hpp"
 #include "polyleak/viz/text.hpp"
