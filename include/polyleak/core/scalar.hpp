@@ -38,6 +38,8 @@ struct ScalarTraits<float> {
   static constexpr float derivative_tolerance = 2e-2f;
   /// Tolerance for comparing two computations of the same quantity in different orders.
   static constexpr float equality_tolerance = 1e-4f;
+  /// Pieces of a 2-D partition smaller than this fraction of the domain area are not split off.
+  static constexpr float sliver_area_tolerance = 1e-7f;
 };
 
 template <>
@@ -46,6 +48,7 @@ struct ScalarTraits<double> {
   static constexpr double difference_step = 1e-6;
   static constexpr double derivative_tolerance = 1e-6;
   static constexpr double equality_tolerance = 1e-10;
+  static constexpr double sliver_area_tolerance = 1e-14;
 };
 
 }  // namespace polyleak
