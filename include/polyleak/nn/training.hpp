@@ -1,0 +1,299 @@
+#pragma once
+// Minibatch training of an Mlp: SGD with momentum or Adam, cross-entropy or MSE, seeded shuffling,
+// callbacks every k batches and after every epoch; accuracy of a network on labelled points.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <span>
+#include <string>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+#include "polyleak/core/check.hpp"
+#include "polyleak/core/error.hpp"
+#include "polyleak/core/random.hpp"
+#include "polyleak/core/scalar.hpp"
+#include "polyleak/nn/backpropagation.hpp"
+#include "polyleak/nn/mlp.hpp"
+
+namespace polyleak {
+
+/// Stochastic gradient descent with momentum, as PyTorch's SGD (no dampening, no Nesterov):
+/// `g = grad + weight_decay * p`, `v = momentum * v + g`, `p -= learning_rate * v`.
+/// Weight decay applies to weights and biases.
+template <RealScalar S>
+struct SgdOptions {
+  S learning_rate = S(0.01);
+  S momentum = S(0.9);
+  S weight_decay = S(0);
+};
+
+/// Adam, as PyTorch's Adam (weight decay added to the gradient, i.e. L2 regularisation, applied to
+/// weights and biases): `m = beta1 m + (1 - beta1) g`, `v = beta2 v + (1 - beta2) g^2`,
+/// `p -= learning_rate / (1 - beta1^t) * m / (sqrt(v / (1 - beta2^t)) + epsilon)`.
+template <RealScalar S>
+struct AdamOptions {
+  S learning_rate = S(1e-3);
+  S beta1 = S(0.9);
+  S beta2 = S(0.999);
+  S epsilon = S(1e-8);
+  S weight_decay = S(0);
+};
+
+/// Passed to TrainingOptions::on_batches after an optimiser step. `batch` is the 0-based index of
+/// that step's minibatch within its epoch; `loss` is the minibatch's mean loss before the step.
+struct BatchEvent {
+  Index epoch;
+  Index batch;
+  Index batches_per_epoch;
+  double loss;
+};
+
+/// Passed to TrainingOptions::on_epoch after each epoch (0-based `epoch` of `epochs`). `loss` and
+/// `accuracy` are those of the epoch's minibatches, each measured before its own step.
+struct EpochReport {
+  Index epoch;
+  Index epochs;
+  double loss;
+  double accuracy;
+};
+
+/// Options of train().
+/// @tparam S float or double, the network's scalar.
+template <RealScalar S>
+struct TrainingOptions {
+  Index epochs = 10;
+  /// Points per minibatch; the last minibatch of an epoch holds the remaining points.
+  Index batch_size = 128;
+  Loss loss = Loss::cross_entropy;
+  std::variant<SgdOptions<S>, AdamOptions<S>> optimizer = AdamOptions<S>{};
+  /// Seed of the shuffling: the points are permuted anew at the start of every epoch.
+  std::uint64_t seed = 0;
+  /// on_batches is called after every this many optimiser steps, counted across epochs; 0: never.
+  Index callback_every_batches = 0;
+  std::function<void(const Mlp<S>&, const BatchEvent&)> on_batches;
+  std::function<void(const Mlp<S>&, const EpochReport&)> on_epoch;
+};
+
+/// Per-epoch mean loss and accuracy of the minibatches, as in EpochReport.
+struct TrainingHistory {
+  std::vector<double> loss;
+  std::vector<double> accuracy;
+};
+
+namespace detail {
+
+/// Throws InvalidArgument naming train() and `name` unless `value` lies in the given interval.
+inline void require_in(double value, double low, bool low_included, double high, const char* name) {
+  const bool inside = low_included ? value >= low : value > low;
+  if (!inside || !(value < high)) [[unlikely]]
+    throw_invalid_argument("train", std::string(name) + " is " + std::to_string(value) +
+                                        ", expected a value in " + (low_included ? "[" : "(") +
+                                        std::to_string(low) + ", " + std::to_string(high) + ")");
+}
+
+/// SGD with momentum: one velocity per parameter.
+template <RealScalar S>
+class SgdStep {
+ public:
+  SgdStep(const SgdOptions<S>& options, const Mlp<S>& network)
+      : options_(options), velocity_(MlpGradients<S>::zeros_like(network)) {
+    require_in(options.learning_rate, 0, false, HUGE_VAL, "SGD learning rate");
+    require_in(options.momentum, 0, true, 1, "SGD momentum");
+    require_in(options.weight_decay, 0, true, HUGE_VAL, "SGD weight decay");
+  }
+
+  void operator()(Mlp<S>& network, const MlpGradients<S>& gradients) {
+    for (Index l = 0; l < network.layer_count(); ++l) {
+      update(network.weights(l).array(), gradients.weights[std::size_t(l)].array(),
+             velocity_.weights[std::size_t(l)].array());
+      update(network.biases(l).array(), gradients.biases[std::size_t(l)].array(),
+             velocity_.biases[std::size_t(l)].array());
+    }
+  }
+
+ private:
+  template <class P, class G, class V>
+  void update(P&& parameter, const G& gradient, V&& velocity) const {
+    velocity = options_.momentum * velocity + gradient + options_.weight_decay * parameter;
+    parameter -= options_.learning_rate * velocity;
+  }
+
+  SgdOptions<S> options_;
+  MlpGradients<S> velocity_;
+};
+
+/// Adam: first and second moment estimates per parameter.
+template <RealScalar S>
+class AdamStep {
+ public:
+  AdamStep(const AdamOptions<S>& options, const Mlp<S>& network)
+      : options_(options),
+        first_(MlpGradients<S>::zeros_like(network)),
+        second_(MlpGradients<S>::zeros_like(network)) {
+    require_in(options.learning_rate, 0, false, HUGE_VAL, "Adam learning rate");
+    require_in(options.beta1, 0, true, 1, "Adam beta1");
+    require_in(options.beta2, 0, true, 1, "Adam beta2");
+    require_in(options.epsilon, 0, false, HUGE_VAL, "Adam epsilon");
+    require_in(options.weight_decay, 0, true, HUGE_VAL, "Adam weight decay");
+  }
+
+  void operator()(Mlp<S>& network, const MlpGradients<S>& gradients) {
+    ++step_;
+    // Bias corrections in double, as PyTorch computes them in Python floats.
+    const double correction1 = 1 - std::pow(double(options_.beta1), double(step_));
+    const double correction2 = 1 - std::pow(double(options_.beta2), double(step_));
+    step_size_ = S(double(options_.learning_rate) / correction1);
+    inverse_root_correction2_ = S(1 / std::sqrt(correction2));
+    for (Index l = 0; l < network.layer_count(); ++l) {
+      const auto i = std::size_t(l);
+      update(network.weights(l).array(), gradients.weights[i].array(), first_.weights[i].array(),
+             second_.weights[i].array());
+      update(network.biases(l).array(), gradients.biases[i].array(), first_.biases[i].array(),
+             second_.biases[i].array());
+    }
+  }
+
+ private:
+  template <class P, class G, class M>
+  void update(P&& parameter, const G& gradient, M&& first, M&& second) const {
+    const auto g = gradient + options_.weight_decay * parameter;
+    first = options_.beta1 * first + (S(1) - options_.beta1) * g;
+    second = options_.beta2 * second + (S(1) - options_.beta2) * g.square();
+    parameter -=
+        step_size_ * first / (second.sqrt() * inverse_root_correction2_ + options_.epsilon);
+  }
+
+  AdamOptions<S> options_;
+  MlpGradients<S> first_;
+  MlpGradients<S> second_;
+  std::int64_t step_ = 0;
+  S step_size_ = 0;
+  S inverse_root_correction2_ = 1;
+};
+
+template <RealScalar S>
+SgdStep<S> make_step(const SgdOptions<S>& options, const Mlp<S>& network) {
+  return SgdStep<S>(options, network);
+}
+
+template <RealScalar S>
+AdamStep<S> make_step(const AdamOptions<S>& options, const Mlp<S>& network) {
+  return AdamStep<S>(options, network);
+}
+
+}  // namespace detail
+
+/// Trains `network` in place on the labelled points (one point per column of `inputs`) with
+/// minibatches, and returns the per-epoch loss and accuracy.
+///
+/// Every epoch draws a permutation of the points (polyleak::random_permutation, seeded once with
+/// options.seed) and takes one optimiser step per minibatch of options.batch_size points (the last
+/// minibatch holds the rest; no point is dropped). Preconditions, each checked with
+/// InvalidArgument: inputs.rows() equals the network's input dimension; at least one point; as
+/// many labels as points, each in 0..output_dimension()-1; finite inputs; epochs >= 0;
+/// batch_size >= 1; callback_every_batches >= 0; valid optimiser options. Throws SolverError if
+/// the loss becomes NaN or infinite (lower the learning rate).
+/// Cost: about three forward passes per epoch; all workspaces are allocated once, before the first
+/// step. Determinism: the same network, data, options and number of Eigen threads give the same
+/// weights bit for bit.
+/// @tparam S float or double.
+template <RealScalar S>
+TrainingHistory train(Mlp<S>& network,
+                      const std::type_identity_t<Eigen::Ref<const Matrix<S>>>& inputs,
+                      const std::vector<Index>& labels, const TrainingOptions<S>& options) {
+  POLYLEAK_REQUIRE(inputs.rows() == network.input_dimension(),
+                   "inputs have " + std::to_string(inputs.rows()) + " rows, network expects " +
+                       std::to_string(network.input_dimension()) + "; points are columns");
+  POLYLEAK_REQUIRE(inputs.cols() >= 1, "needs at least one training point");
+  detail::check_label_count(inputs.cols(), labels.size(), __func__);
+  detail::check_labels(labels, network.output_dimension(), __func__);
+  require_finite(inputs, __func__, "inputs");
+  POLYLEAK_REQUIRE(options.epochs >= 0,
+                   "epochs is " + std::to_string(options.epochs) + ", expected >= 0");
+  POLYLEAK_REQUIRE(options.batch_size >= 1,
+                   "batch_size is " + std::to_string(options.batch_size) + ", expected >= 1");
+  POLYLEAK_REQUIRE(options.callback_every_batches >= 0,
+                   "callback_every_batches is " + std::to_string(options.callback_every_batches) +
+                       ", expected >= 0 (0: never)");
+
+  const Index count = inputs.cols();
+  const Index batch_size = std::min(options.batch_size, count);
+  const Index batches_per_epoch = (count + batch_size - 1) / batch_size;
+
+  Backpropagation<S> backpropagation(network, batch_size);
+  Matrix<S> batch(inputs.rows(), batch_size);
+  std::vector<Index> batch_labels(std::size_t(batch_size), 0);
+  std::vector<Index> order;
+  Rng rng(options.seed);
+  TrainingHistory history;
+  Index steps = 0;
+
+  auto run = [&](auto step) {
+    for (Index epoch = 0; epoch < options.epochs; ++epoch) {
+      order = random_permutation(count, rng);
+      double loss_sum = 0;
+      Index correct = 0;
+      for (Index b = 0; b < batches_per_epoch; ++b) {
+        const Index first = b * batch_size;
+        const Index size = std::min(batch_size, count - first);
+        for (Index k = 0; k < size; ++k) {
+          const Index point = order[std::size_t(first + k)];
+          batch.col(k) = inputs.col(point);
+          batch_labels[std::size_t(k)] = labels[std::size_t(point)];
+        }
+
+        const double loss =
+            backpropagation.compute(network, batch.leftCols(size),
+                                    std::span(batch_labels).first(std::size_t(size)), options.loss);
+        if (!std::isfinite(loss)) [[unlikely]]
+          throw SolverError("train: loss is " + std::to_string(loss) + " at epoch " +
+                            std::to_string(epoch) + ", batch " + std::to_string(b) +
+                            "; expected a finite loss (try a lower learning rate)");
+        step(network, backpropagation.gradients());
+        loss_sum += loss * double(size);
+        correct += backpropagation.correct_count();
+
+        ++steps;
+        if (options.callback_every_batches > 0 && options.on_batches &&
+            steps % options.callback_every_batches == 0)
+          options.on_batches(network, BatchEvent{epoch, b, batches_per_epoch, loss});
+      }
+      const EpochReport report{epoch, options.epochs, loss_sum / double(count),
+                               double(correct) / double(count)};
+      history.loss.push_back(report.loss);
+      history.accuracy.push_back(report.accuracy);
+      if (options.on_epoch) options.on_epoch(network, report);
+    }
+  };
+  std::visit([&](const auto& optimizer) { run(detail::make_step(optimizer, network)); },
+             options.optimizer);
+  return history;
+}
+
+/// Fraction of the labelled points (one per column of `inputs`) whose predicted class (arg max
+/// logit) equals the label. Throws InvalidArgument for wrong shapes, no points or labels outside
+/// the output classes. Cost: one forward pass, in chunks of a few thousand points to bound memory.
+/// Deterministic.
+template <RealScalar S>
+double accuracy(const Mlp<S>& network,
+                const std::type_identity_t<Eigen::Ref<const Matrix<S>>>& inputs,
+                const std::vector<Index>& labels) {
+  constexpr Index chunk = 4096;
+  POLYLEAK_REQUIRE(inputs.cols() >= 1, "needs at least one point");
+  detail::check_label_count(inputs.cols(), labels.size(), __func__);
+  detail::check_labels(labels, network.output_dimension(), __func__);
+  Index correct = 0;
+  for (Index first = 0; first < inputs.cols(); first += chunk) {
+    const Index size = std::min(chunk, inputs.cols() - first);
+    const std::vector<Index> predicted = network.predict(inputs.middleCols(first, size));
+    for (Index k = 0; k < size; ++k)
+      correct += predicted[std::size_t(k)] == labels[std::size_t(first + k)];
+  }
+  return double(correct) / double(inputs.cols());
+}
+
+}  // namespace polyleak
