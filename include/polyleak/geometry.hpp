@@ -2,4 +2,5 @@
 // Umbrella header of module geometry.
 
 #include "polyleak/geometry/activation_pattern.hpp"
+#include "polyleak/geometry/batched_polytope_functions.hpp"
 #include "polyleak/geometry/polytope_function.hpp"
