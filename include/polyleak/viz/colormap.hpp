@@ -209,8 +209,8 @@ inline Index draw_color_bar(Image& image, Index x, Index y, Index width, Index h
     const std::string label = format_number(range.value_at(t));
     const Index row = y + Index(std::lround((1 - t) * double(height - 1)));
     fill_rectangle(image, x + width, row, gap - 1, 1, colors::black);
-    draw_text(image, x + width + gap, std::clamp(row - half_line, y - half_line, y + height), label,
-              text);
+    draw_text(image, x + width + gap,
+              std::clamp(row - half_line, y, std::max(y, y + height - 2 * half_line)), label, text);
     label_width = std::max(label_width, text_width(label, text.scale));
   }
   return width + gap + label_width;
