@@ -86,26 +86,35 @@ struct TrainingHistory {
 
 namespace detail {
 
-/// Throws InvalidArgument naming train() and `name` unless `value` lies in the given interval.
-inline void require_in(double value, double low, bool low_included, double high, const char* name) {
+/// Throws InvalidArgument naming `function` and `name` unless `value` lies in the given interval.
+inline void require_in(const char* function, double value, double low, bool low_included,
+                       double high, const char* name) {
   const bool inside = low_included ? value >= low : value > low;
   if (!inside || !(value < high)) [[unlikely]]
-    throw_invalid_argument("train", std::string(name) + " is " + std::to_string(value) +
-                                        ", expected a value in " + (low_included ? "[" : "(") +
-                                        std::to_string(low) + ", " + std::to_string(high) + ")");
+    throw_invalid_argument(function, std::string(name) + " is " + std::to_string(value) +
+                                         ", expected a value in " + (low_included ? "[" : "(") +
+                                         std::to_string(low) + ", " + std::to_string(high) + ")");
 }
 
-/// SGD with momentum: one velocity per parameter.
+}  // namespace detail
+
+/// The state of SGD with momentum (one velocity per parameter, zero at first), for writing one's
+/// own training loop: `optimizer(network, gradients)` takes one step. Throws InvalidArgument on
+/// construction for options outside their ranges (learning rate > 0, momentum in [0, 1), weight
+/// decay >= 0). Allocation-free steps; deterministic.
+/// @tparam S float or double.
 template <RealScalar S>
-class SgdStep {
+class SgdOptimizer {
  public:
-  SgdStep(const SgdOptions<S>& options, const Mlp<S>& network)
+  SgdOptimizer(const SgdOptions<S>& options, const Mlp<S>& network)
       : options_(options), velocity_(MlpGradients<S>::zeros_like(network)) {
-    require_in(options.learning_rate, 0, false, HUGE_VAL, "SGD learning rate");
-    require_in(options.momentum, 0, true, 1, "SGD momentum");
-    require_in(options.weight_decay, 0, true, HUGE_VAL, "SGD weight decay");
+    detail::require_in("SgdOptimizer", options.learning_rate, 0, false, HUGE_VAL,
+                       "SGD learning rate");
+    detail::require_in("SgdOptimizer", options.momentum, 0, true, 1, "SGD momentum");
+    detail::require_in("SgdOptimizer", options.weight_decay, 0, true, HUGE_VAL, "SGD weight decay");
   }
 
+  /// One step; `gradients` must be shaped like `network`'s parameters.
   void operator()(Mlp<S>& network, const MlpGradients<S>& gradients) {
     for (Index l = 0; l < network.layer_count(); ++l) {
       update(network.weights(l).array(), gradients.weights[std::size_t(l)].array(),
@@ -126,21 +135,28 @@ class SgdStep {
   MlpGradients<S> velocity_;
 };
 
-/// Adam: first and second moment estimates per parameter.
+/// The state of Adam (first and second moment estimates per parameter, and the step count):
+/// `optimizer(network, gradients)` takes one step. Throws InvalidArgument on construction for
+/// options outside their ranges (learning rate, epsilon > 0, betas in [0, 1), weight decay >= 0).
+/// Allocation-free steps; deterministic.
+/// @tparam S float or double.
 template <RealScalar S>
-class AdamStep {
+class AdamOptimizer {
  public:
-  AdamStep(const AdamOptions<S>& options, const Mlp<S>& network)
+  AdamOptimizer(const AdamOptions<S>& options, const Mlp<S>& network)
       : options_(options),
         first_(MlpGradients<S>::zeros_like(network)),
         second_(MlpGradients<S>::zeros_like(network)) {
-    require_in(options.learning_rate, 0, false, HUGE_VAL, "Adam learning rate");
-    require_in(options.beta1, 0, true, 1, "Adam beta1");
-    require_in(options.beta2, 0, true, 1, "Adam beta2");
-    require_in(options.epsilon, 0, false, HUGE_VAL, "Adam epsilon");
-    require_in(options.weight_decay, 0, true, HUGE_VAL, "Adam weight decay");
+    detail::require_in("AdamOptimizer", options.learning_rate, 0, false, HUGE_VAL,
+                       "Adam learning rate");
+    detail::require_in("AdamOptimizer", options.beta1, 0, true, 1, "Adam beta1");
+    detail::require_in("AdamOptimizer", options.beta2, 0, true, 1, "Adam beta2");
+    detail::require_in("AdamOptimizer", options.epsilon, 0, false, HUGE_VAL, "Adam epsilon");
+    detail::require_in("AdamOptimizer", options.weight_decay, 0, true, HUGE_VAL,
+                       "Adam weight decay");
   }
 
+  /// One step; `gradients` must be shaped like `network`'s parameters.
   void operator()(Mlp<S>& network, const MlpGradients<S>& gradients) {
     ++step_;
     // Bias corrections in double, as PyTorch computes them in Python floats.
@@ -175,17 +191,17 @@ class AdamStep {
   S inverse_root_correction2_ = 1;
 };
 
+/// The optimiser state for `options` and `network`'s parameter shapes.
 template <RealScalar S>
-SgdStep<S> make_step(const SgdOptions<S>& options, const Mlp<S>& network) {
-  return SgdStep<S>(options, network);
+SgdOptimizer<S> make_optimizer(const SgdOptions<S>& options, const Mlp<S>& network) {
+  return SgdOptimizer<S>(options, network);
 }
 
+/// The optimiser state for `options` and `network`'s parameter shapes.
 template <RealScalar S>
-AdamStep<S> make_step(const AdamOptions<S>& options, const Mlp<S>& network) {
-  return AdamStep<S>(options, network);
+AdamOptimizer<S> make_optimizer(const AdamOptions<S>& options, const Mlp<S>& network) {
+  return AdamOptimizer<S>(options, network);
 }
-
-}  // namespace detail
 
 /// Trains `network` in place on the labelled points (one point per column of `inputs`) with
 /// minibatches, and returns the per-epoch loss and accuracy.
@@ -269,7 +285,7 @@ TrainingHistory train(Mlp<S>& network,
       if (options.on_epoch) options.on_epoch(network, report);
     }
   };
-  std::visit([&](const auto& optimizer) { run(detail::make_step(optimizer, network)); },
+  std::visit([&](const auto& optimizer) { run(make_optimizer(optimizer, network)); },
              options.optimizer);
   return history;
 }
