@@ -73,9 +73,9 @@ void check_path(const Mlp<Scalar>& network, const Vector<Scalar>& start,
     }
     REQUIRE(crossing.norms.has_value());
     Eigen::JacobiSVD<Matrix<Scalar>> svd(function.matrix());
-    CHECK(crossing.norms->jacobian_frobenius_norm ==
+    CHECK(crossing.norms->frobenius_norm ==
           doctest::Approx(double(function.matrix().norm())).epsilon(double(tolerance)));
-    CHECK(crossing.norms->jacobian_spectral_norm ==
+    CHECK(crossing.norms->spectral_norm ==
           doctest::Approx(double(svd.singularValues()(0))).epsilon(double(tolerance)));
     CHECK(
         crossing.norms->bias_max_norm ==

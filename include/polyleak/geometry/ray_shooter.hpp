@@ -11,38 +11,23 @@
 #include <utility>
 #include <vector>
 
-#include <Eigen/Eigenvalues>
-
 #include "polyleak/core/check.hpp"
 #include "polyleak/core/random.hpp"
 #include "polyleak/core/scalar.hpp"
 #include "polyleak/geometry/activation_pattern.hpp"
+#include "polyleak/geometry/batched_polytope_functions.hpp"
 #include "polyleak/geometry/polytope_function.hpp"
 #include "polyleak/nn/mlp.hpp"
 
 namespace polyleak {
 
-/// Norms of a region's polytope function `x -> A_P x + b_P` that the thesis uses as features.
+/// Norms of one region's polytope function `x -> A_P x + b_P` that the thesis uses as features.
 template <RealScalar Scalar>
-struct PolytopeNorms {
-  Scalar jacobian_frobenius_norm = 0;  ///< ||A_P||_F (the "polytope derivative", section 4.4.2)
-  Scalar jacobian_spectral_norm = 0;   ///< ||A_P||_2, the largest singular value
-  Scalar bias_max_norm = 0;            ///< ||b_P||_inf
+struct RegionNorms {
+  Scalar frobenius_norm = 0;  ///< ||A_P||_F (the "polytope derivative" of section 4.4.2)
+  Scalar spectral_norm = 0;   ///< ||A_P||_2, the largest singular value
+  Scalar bias_max_norm = 0;   ///< ||b_P||_inf
 };
-
-/// The norms of the polytope function of the region with `pattern`.
-/// @tparam Scalar float or double. Cost: one PolytopeFunction (O(d sum_l n_l n_{l-1})) and a
-/// symmetric eigenproblem of size min(d, m). Deterministic.
-template <RealScalar Scalar>
-PolytopeNorms<Scalar> polytope_norms(const Mlp<Scalar>& network, const ActivationPattern& pattern) {
-  const PolytopeFunction<Scalar> function(network, pattern);
-  const Matrix<Scalar>& a = function.matrix();
-  const Matrix<Scalar> gram =
-      a.rows() <= a.cols() ? Matrix<Scalar>(a * a.transpose()) : Matrix<Scalar>(a.transpose() * a);
-  const Eigen::SelfAdjointEigenSolver<Matrix<Scalar>> eigen(gram, Eigen::EigenvaluesOnly);
-  return {a.norm(), std::sqrt(std::max(Scalar(0), eigen.eigenvalues().maxCoeff())),
-          function.bias().template lpNorm<Eigen::Infinity>()};
-}
 
 /// One boundary crossed by a ray: the ray leaves a region through the hyperplane of hidden neuron
 /// (layer, neuron) and enters the region with `pattern`.
@@ -55,7 +40,7 @@ struct RayCrossing {
   Vector<Scalar> normal;      ///< the neuron's adapted weights w*: the hyperplane's normal
   ActivationPattern pattern;  ///< pattern of the region entered
   Index predicted_class = 0;  ///< class predicted in the region entered, along the ray
-  std::optional<PolytopeNorms<Scalar>> norms;  ///< of the region entered, if asked for
+  std::optional<RegionNorms<Scalar>> norms;  ///< of the region entered, if asked for
 };
 
 /// The result of RayShooter::shoot: the start region and every crossing in order.
@@ -71,7 +56,7 @@ template <RealScalar Scalar>
 struct RayShooterOptions {
   Index max_crossings = 100;  ///< stop after this many crossings
   Scalar max_distance = std::numeric_limits<Scalar>::infinity();  ///< or beyond this distance
-  bool region_norms = true;  ///< compute PolytopeNorms of every region entered (the costly part)
+  bool region_norms = true;  ///< compute RegionNorms of every region entered (the costly part)
 };
 
 /// Options of the thesis's hyperedge ray shooting (Alg. 5).
@@ -152,7 +137,8 @@ class RayShooter {
   /// options.max_crossings or options.max_distance. Throws InvalidArgument for wrong lengths, a
   /// zero or non-finite direction, or a non-finite start.
   /// Cost per crossing: two forward passes (values and Jacobian-vector product together, and the
-  /// adapted weights of the crossed neuron), plus polytope_norms if asked for.
+  /// adapted weights of the crossed neuron), plus, if asked for, the region norms by one batched
+  /// polytope_norms call over all regions entered (about min(d, m) + 2 forward passes each).
   RayPath<Scalar> shoot(const Eigen::Ref<const VectorType>& start,
                         const Eigen::Ref<const VectorType>& direction,
                         const RayShooterOptions<Scalar>& options = {}) const {
@@ -166,6 +152,7 @@ class RayShooter {
                          std::to_string(options.max_distance));
 
     RayPath<Scalar> path;
+    std::vector<VectorType> interiors;  // a point inside each region entered
     VectorType point = start;
     Scalar distance = 0;
     Pass pass = evaluate(point, direction);
@@ -175,11 +162,14 @@ class RayShooter {
       const bool stop =
           Index(path.crossings.size()) == options.max_crossings || !(pass.exit < remaining);
       const Scalar step = std::min(pass.exit, remaining);
-      const Index predicted = pass.class_at(std::isfinite(step) ? step / 2 : Scalar(1));
-      if (path.crossings.empty())
+      const Scalar middle = std::isfinite(step) ? step / 2 : Scalar(1);
+      const Index predicted = pass.class_at(middle);
+      if (path.crossings.empty()) {
         path.start_class = predicted;
-      else
+      } else {
         path.crossings.back().predicted_class = predicted;
+        interiors.push_back(point + middle * direction);
+      }
       if (stop) break;
 
       RayCrossing<Scalar> crossing;
@@ -192,9 +182,9 @@ class RayShooter {
       crossing.distance = distance;
       pass = evaluate(point, direction);
       crossing.pattern = pass.pattern;
-      if (options.region_norms) crossing.norms = polytope_norms(network_, crossing.pattern);
       path.crossings.push_back(std::move(crossing));
     }
+    if (options.region_norms) add_region_norms(path, interiors);
     return path;
   }
 
@@ -266,7 +256,7 @@ class RayShooter {
       result.boundary_distances.push_back(crossing.distance);
       POLYLEAK_REQUIRE(crossing.norms.has_value(),
                        "crossings carry no region norms; shoot with region_norms = true");
-      result.polytope_derivatives.push_back(crossing.norms->jacobian_frobenius_norm);
+      result.polytope_derivatives.push_back(crossing.norms->frobenius_norm);
       normals.push_back(&crossing.normal);
     }
     result.normal_cosine_similarities = detail::successive_cosines(normals);
@@ -318,6 +308,30 @@ class RayShooter {
                          " coordinates, network expects " +
                          std::to_string(network_.input_dimension()));
     require_finite(x, "RayShooter", what);
+  }
+
+  // Norms of every region entered, from one batched call at points inside the regions; a region
+  // too thin for its interior point to have its pattern gets them from its pattern.
+  void add_region_norms(RayPath<Scalar>& path, const std::vector<VectorType>& interiors) const {
+    if (interiors.empty()) return;
+    Matrix<Scalar> points(network_.input_dimension(), Index(interiors.size()));
+    for (std::size_t k = 0; k < interiors.size(); ++k)
+      points.col(Index(k)) = interiors[k];
+    const auto norms = polytope_norms(network_, points);
+    const auto patterns = activation_patterns(network_, points);
+    for (std::size_t k = 0; k < interiors.size(); ++k) {
+      auto& crossing = path.crossings[k];
+      if (patterns[k] == crossing.pattern) {
+        const Index j = Index(k);
+        crossing.norms = RegionNorms<Scalar>{norms.frobenius_norm(j), norms.spectral_norm(j),
+                                             norms.bias_max_norm(j)};
+      } else {
+        const PolytopeFunction<Scalar> function(network_, crossing.pattern);
+        crossing.norms =
+            RegionNorms<Scalar>{function.matrix().norm(), detail::spectral_norm(function.matrix()),
+                                function.bias().cwiseAbs().maxCoeff()};
+      }
+    }
   }
 
   Index predict(const VectorType& x) const {
