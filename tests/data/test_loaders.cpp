@@ -255,11 +255,13 @@ TEST_CASE_TEMPLATE("load_svmlight: sparse rows, label mapping, dimension", Scala
   CHECK(wide.dataset.features.bottomRows(2).isZero());
 
   check_parse_error([] { load_svmlight<Scalar>(fixture("svmlight_valid.txt"), 3); }, 4, 7,
-                    "(an integer in 2..3), found '4'");
+                    "expected a feature index (an integer in 1..3), found '4'");
   check_parse_error([] { load_svmlight<Scalar>(fixture("svmlight_not_increasing.txt")); }, 2, 7,
-                    "expected a feature index above the previous one");
+                    "expected a feature index above the previous one (3), found '2:1'");
   check_parse_error([] { load_svmlight<Scalar>(fixture("svmlight_no_colon.txt")); }, 2, 7,
                     "expected index:value, found '4'");
+  check_parse_error([] { load_svmlight<Scalar>(fixture("svmlight_zero_index.txt")); }, 1, 3,
+                    "expected a feature index (an integer >= 1), found '0'");
   check_parse_error([] { load_svmlight<Scalar>(fixture("location_valid.csv")); }, 1, 1,
                     "expected a numeric label");
   check_parse_error([] { load_svmlight<Scalar>(fixture("empty.csv")); }, 1, 1, "empty file");

@@ -69,8 +69,11 @@ SvmlightData<Scalar> load_svmlight(const std::filesystem::path& path, Index dime
         fields.fail("expected index:value, found " + detail::quoted(pair));
       if (pair.substr(0, colon) == "qid")
         fields.fail("expected index:value, found a qid field (not supported)");
-      const Index index = detail::parse_integer(pair.substr(0, colon), previous + 1, index_limit,
-                                                fields, "a feature index above the previous one");
+      const Index index =
+          detail::parse_integer(pair.substr(0, colon), 1, index_limit, fields, "a feature index");
+      if (index <= previous)
+        fields.fail("expected a feature index above the previous one (" + std::to_string(previous) +
+                    "), found " + detail::quoted(pair));
       const double value =
           detail::parse_number(pair.substr(colon + 1), fields, "a numeric feature value");
       entries.push_back({row, index - 1, Scalar(value)});

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -188,7 +189,8 @@ inline double parse_number(std::string_view field, const FieldReader& fields,
   return value;
 }
 
-/// `field` as an integer in [low, high] (optionally in double quotes); otherwise ParseError.
+/// `field` as an integer in [low, high] (optionally in double quotes); otherwise ParseError. A
+/// `high` of the largest Index means no upper bound.
 inline Index parse_integer(std::string_view field, Index low, Index high, const FieldReader& fields,
                            std::string_view what) {
   std::string_view digits = field;
@@ -198,8 +200,11 @@ inline Index parse_integer(std::string_view field, Index low, Index high, const 
   Index value = 0;
   const auto [end, error] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (error != std::errc() || end != digits.data() + digits.size() || value < low || value > high)
-    fields.fail("expected " + std::string(what) + " (an integer in " + std::to_string(low) + ".." +
-                std::to_string(high) + "), found " + quoted(field));
+    fields.fail("expected " + std::string(what) + " (an integer " +
+                (high == std::numeric_limits<Index>::max()
+                     ? ">= " + std::to_string(low)
+                     : "in " + std::to_string(low) + ".." + std::to_string(high)) +
+                "), found " + quoted(field));
   return value;
 }
 
