@@ -82,7 +82,7 @@ class LiraAttack final : public MembershipAttack<Scalar> {
   std::string name() const override { return options_.online ? "lira-online" : "lira-offline"; }
 
   void fit(const ShadowData<Scalar>& shadow) override {
-    pool_ = detail::concatenate(shadow.members(), shadow.non_members());
+    pool_ = concatenate(shadow.members(), shadow.non_members());
     layer_sizes_ = shadow.model().layer_sizes();
     activation_ = shadow.model().activation();
     negative_slope_ = shadow.model().negative_slope();
@@ -103,8 +103,7 @@ class LiraAttack final : public MembershipAttack<Scalar> {
     std::vector<double> scores(static_cast<std::size_t>(count));
 
     if (options_.online) {
-      const detail::LiraObservations observed =
-          train_shadow_models(detail::concatenate(pool_, candidates));
+      const detail::LiraObservations observed = train_shadow_models(concatenate(pool_, candidates));
       threshold_ = calibrate(observed);
       const Index offset = pool_.size();
       const auto in_stats = side_statistics(observed, offset, count, true, -1);

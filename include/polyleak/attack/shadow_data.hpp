@@ -18,9 +18,8 @@
 
 namespace polyleak {
 
-namespace detail {
-
-/// The points of `first` followed by those of `second` (same dimension and class count).
+/// The points of `first` followed by those of `second`: same dimension unless one is empty;
+/// the class count is the larger of the two. Throws InvalidArgument otherwise. Cost O(points).
 template <RealScalar Scalar>
 Dataset<Scalar> concatenate(const Dataset<Scalar>& first, const Dataset<Scalar>& second) {
   POLYLEAK_REQUIRE(
@@ -38,8 +37,6 @@ Dataset<Scalar> concatenate(const Dataset<Scalar>& first, const Dataset<Scalar>&
   all.feature_names = first.feature_names.empty() ? second.feature_names : first.feature_names;
   return all;
 }
-
-}  // namespace detail
 
 /// Black-box access to a model: logits of a batch, counting every queried point.
 ///
@@ -126,7 +123,7 @@ class TargetEvaluationSet {
       first[std::size_t(i)] = i;
     TargetEvaluationSet set;
     set.candidates_ =
-        detail::concatenate(split.target_train.subset(first), split.target_test.subset(first));
+        concatenate(split.target_train.subset(first), split.target_test.subset(first));
     set.is_member_.assign(std::size_t(2 * count), false);
     std::fill(set.is_member_.begin(), set.is_member_.begin() + count, true);
     return set;

@@ -33,10 +33,10 @@ struct RocPlotOptions {
 };
 
 namespace detail {
-inline constexpr Index roc_plot_margin_left = 70, roc_plot_margin_right = 20;
+inline constexpr Index roc_plot_margin_left = 90, roc_plot_margin_right = 20;
 inline constexpr Index roc_plot_margin_top = 40, roc_plot_margin_bottom = 60;
 inline constexpr double roc_plot_line_width = 2.0;
-inline constexpr Index roc_plot_legend_line = 20;
+inline constexpr Index roc_plot_legend_line = 20, roc_plot_legend_row = 18;
 }  // namespace detail
 
 /// Draws the series on log-log axes from options.minimum_rate to 1, with decade grid lines, the
@@ -107,18 +107,30 @@ inline Image render_roc_plot(const std::vector<RocPlotSeries>& series,
 
   for (std::size_t i = 0; i < series.size(); ++i) {
     const RocPlotSeries& s = series[i];
-    const Rgb color = class_color(Index(i));
     std::vector<ImagePoint> points;
     for (std::size_t k = 0; k < s.false_positive_rates.size(); ++k)
       points.emplace_back(to_x(s.false_positive_rates[k]), to_y(s.true_positive_rates[k]));
-    draw_polyline(image, points, color, roc_plot_line_width);
-    // Legend in the lower right, below the chance diagonal, where useful curves do not go.
-    const Index legend_y = roc_plot_margin_top + plot_height - 10 - Index(series.size() - i) * 18;
-    const Index legend_x = roc_plot_margin_left + plot_width / 2 + 10;
-    draw_line(image, {double(legend_x), double(legend_y + 6)},
-              {double(legend_x + roc_plot_legend_line), double(legend_y + 6)}, color,
+    draw_polyline(image, points, class_color(Index(i)), roc_plot_line_width);
+  }
+
+  // Legend on a white box in the lower right, below the chance diagonal, where useful curves
+  // rarely go.
+  if (series.empty()) return image;
+  Index legend_width = 0;
+  for (const RocPlotSeries& s : series)
+    legend_width = std::max(legend_width, roc_plot_legend_line + 6 + text_width(s.label));
+  const Index rows = Index(series.size()) * roc_plot_legend_row;
+  const Index legend_x = roc_plot_margin_left + plot_width - 10 - legend_width;
+  const Index legend_top = roc_plot_margin_top + plot_height - 10 - rows;
+  fill_rectangle(image, legend_x - 6, legend_top - 6, legend_width + 12, rows + 8, colors::white);
+  draw_rectangle(image, legend_x - 6, legend_top - 6, legend_width + 12, rows + 8,
+                 colors::light_grey);
+  for (std::size_t i = 0; i < series.size(); ++i) {
+    const Index y = legend_top + Index(i) * roc_plot_legend_row;
+    draw_line(image, {double(legend_x), double(y + 6)},
+              {double(legend_x + roc_plot_legend_line), double(y + 6)}, class_color(Index(i)),
               roc_plot_line_width);
-    draw_text(image, legend_x + roc_plot_legend_line + 6, legend_y, s.label);
+    draw_text(image, legend_x + roc_plot_legend_line + 6, y, series[i].label);
   }
   return image;
 }
