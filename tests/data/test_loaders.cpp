@@ -134,6 +134,7 @@ TEST_CASE("load_location: malformed files throw ParseError at line and column") 
   check_parse_error(load("location_bad_label.csv"), 1, 1,
                     "expected a class label (an integer in 1..30), found '\"31\"'");
   CHECK_THROWS_AS(load_location<float>(fixture("no_such_file.csv")), IoError);
+  CHECK_THROWS_AS(load_location<float>(fixture("")), IoError);
 }
 
 TEST_CASE_TEMPLATE("load_purchase: known values and a bad label", Scalar, float, double) {
@@ -349,6 +350,7 @@ TEST_CASE("IDX: malformed files throw FormatError naming the byte offset") {
   CHECK_THROWS_WITH_AS(load_fashion_mnist<float>(folder), doctest::Contains("t10k-images"),
                        IoError);
   CHECK_THROWS_AS(load_idx_labels(folder / "absent"), IoError);
+  CHECK_THROWS_AS(load_idx_labels(folder), IoError);
   fs::remove_all(folder);
 }
 

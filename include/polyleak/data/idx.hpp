@@ -17,7 +17,7 @@ namespace polyleak {
 namespace detail {
 
 /// The content of `path`, gunzipped if it is gzip-compressed (zlib reads other files as they are).
-/// Throws IoError if the file cannot be opened and FormatError (with the byte offset in the
+/// Throws IoError if the file cannot be opened or read and FormatError (with the byte offset in the
 /// decompressed stream) if the compressed data is corrupt.
 inline std::vector<unsigned char> read_maybe_gzipped(const std::filesystem::path& path,
                                                      std::string_view function) {
@@ -34,6 +34,9 @@ inline std::vector<unsigned char> read_maybe_gzipped(const std::filesystem::path
       int code = 0;
       const std::string message = gzerror(file, &code);
       gzclose(file);
+      if (code == Z_ERRNO)
+        throw IoError(std::string(function) + ": reading '" + path.string() +
+                      "' failed: " + message);
       throw FormatError(std::string(function) + ": " + path.string() + ": byte offset " +
                         std::to_string(used) + ": expected valid gzip data, zlib says: " + message);
     }
@@ -98,9 +101,9 @@ inline IdxArray read_idx(const std::filesystem::path& path, std::size_t dimensio
 /// raw, as a (rows * columns) x n matrix (one image per column, pixels in row-major order) with
 /// values scaled to [0, 1] (byte / 255).
 /// @tparam Scalar float or double.
-/// Throws IoError if the file cannot be opened and FormatError (byte offset in the decompressed
-/// stream, what was expected) for corrupt gzip data, a wrong magic number, a short header,
-/// truncated pixel data or trailing bytes. Cost O(file size).
+/// Throws IoError if the file cannot be opened or read and FormatError (byte offset in the
+/// decompressed stream, what was expected) for corrupt gzip data, a wrong magic number, a short
+/// header, truncated pixel data or trailing bytes. Cost O(file size).
 template <RealScalar Scalar>
 Matrix<Scalar> load_idx_images(const std::filesystem::path& path) {
   const detail::IdxArray array = detail::read_idx(path, 3, "load_idx_images");

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <limits>
@@ -24,11 +25,14 @@ inline std::string read_text_file(const std::filesystem::path& path, std::string
   if (!stream)
     throw IoError(std::string(function) + ": cannot open '" + path.string() + "' for reading");
   std::string content;
-  stream.seekg(0, std::ios::end);
-  content.resize(std::size_t(stream.tellg()));
-  stream.seekg(0, std::ios::beg);
-  stream.read(content.data(), std::streamsize(content.size()));
-  if (!stream) throw IoError(std::string(function) + ": reading '" + path.string() + "' failed");
+  std::error_code size_error;
+  const std::uintmax_t size = std::filesystem::file_size(path, size_error);
+  if (!size_error) content.reserve(std::size_t(size));
+  char buffer[1 << 16];
+  while (stream.read(buffer, sizeof buffer) || stream.gcount() > 0)
+    content.append(buffer, std::size_t(stream.gcount()));
+  if (stream.bad())
+    throw IoError(std::string(function) + ": reading '" + path.string() + "' failed");
   return content;
 }
 
