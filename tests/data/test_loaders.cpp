@@ -157,6 +157,9 @@ TEST_CASE_TEMPLATE("load_texas: known values and malformed files", Scalar, float
   CHECK(data.class_count == 100);
   CHECK(data.labels == std::vector<Index>{0, 99, 49, 6});
   check_binary_pattern(data);
+  const Dataset<Scalar> decimal =
+      load_texas<Scalar>(fixture("texas_feats_decimal"), fixture("texas_labels"));
+  CHECK(decimal.features == data.features);
 
   check_parse_error(
       [] { load_texas<Scalar>(fixture("texas_feats_ragged"), fixture("texas_labels")); }, 3, 12,
