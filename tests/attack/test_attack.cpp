@@ -291,3 +291,23 @@ TEST_CASE_TEMPLATE("every attack beats chance on a deliberately overfit model", 
     CHECK(result.tpr_at_1pct_fpr >= result.tpr_at_0_1pct_fpr);
   }
 }
+
+TEST_CASE("attacks refuse bad options and scoring before fit()") {
+  const auto data = random_label_data<float>(20, 4, 3, 31);
+  const auto model = Mlp<float>::he_initialized({4, 8, 3}, 32);
+  ModelQueries<float> queries(model);
+  ConfidenceThresholdAttack<float> threshold;
+  CHECK_THROWS_AS(threshold.score(queries, data), InvalidArgument);
+  MlLeaksAttack<float> ml_leaks;
+  CHECK_THROWS_AS(ml_leaks.score(queries, data), InvalidArgument);
+  LiraAttack<float> lira;
+  CHECK_THROWS_AS(lira.score(queries, data), InvalidArgument);
+  CHECK(queries.query_count() == 0);
+
+  LiraOptions<float> odd;
+  odd.shadow_model_count = 5;
+  CHECK_THROWS_AS(LiraAttack<float>{odd}, InvalidArgument);
+  MlLeaksOptions<float> no_features;
+  no_features.top_k = 0;
+  CHECK_THROWS_AS(MlLeaksAttack<float>{no_features}, InvalidArgument);
+}

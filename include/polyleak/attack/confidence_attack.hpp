@@ -2,6 +2,7 @@
 // ConfidenceThresholdAttack: member iff the target's top posterior exceeds a threshold (Salem et
 // al.'s adversary 3), with the threshold chosen on the shadow model's members and non-members.
 
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -33,6 +34,7 @@ class ConfidenceThresholdAttack final : public MembershipAttack<Scalar> {
 
   std::vector<double> score(ModelQueries<Scalar>& target,
                             const Dataset<Scalar>& candidates) override {
+    POLYLEAK_REQUIRE(!std::isnan(threshold_), name() + ": call fit() before score()");
     return log_top_posterior(target.logits(candidates.features));
   }
 
