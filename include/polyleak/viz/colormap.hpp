@@ -203,12 +203,13 @@ inline Index draw_color_bar(Image& image, Index x, Index y, Index width, Index h
   draw_rectangle(image, x, y, width, height, colors::black);
 
   Index label_width = 0;
-  const Index gap = 3 * text.scale;
+  const Index tick = 3 * text.scale;
+  const Index gap = 2 * tick;
   const Index half_line = 4 * text.scale;
   for (const double t : {1.0, 0.5, 0.0}) {
     const std::string label = format_number(range.value_at(t));
     const Index row = y + Index(std::lround((1 - t) * double(height - 1)));
-    fill_rectangle(image, x + width, row, gap - 1, 1, colors::black);
+    fill_rectangle(image, x + width, row, tick, 1, colors::black);
     draw_text(image, x + width + gap,
               std::clamp(row - half_line, y, std::max(y, y + height - 2 * half_line)), label, text);
     label_width = std::max(label_width, text_width(label, text.scale));

@@ -32,7 +32,8 @@ struct FigureOptions {
   Rgb background = colors::white;
 };
 
-/// The panels on a grid, each cell as large as the largest panel, titles centred above them.
+/// The panels on a grid, each cell as large as the largest panel (or title), titles centred above
+/// them.
 /// Throws InvalidArgument for no panels, columns < 1 or margin < 0. Cost: one copy of the
 /// pixels.
 inline Image compose_figure(const std::vector<Panel>& panels, const FigureOptions& options = {}) {
@@ -45,8 +46,9 @@ inline Image compose_figure(const std::vector<Panel>& panels, const FigureOption
   for (const auto& panel : panels) {
     cell_width = std::max(cell_width, panel.image.width());
     cell_height = std::max(cell_height, panel.image.height());
-    if (!panel.title.empty())
-      title_height = std::max(title_height, text_height(panel.title, options.panel_title_scale));
+    if (panel.title.empty()) continue;
+    title_height = std::max(title_height, text_height(panel.title, options.panel_title_scale));
+    cell_width = std::max(cell_width, text_width(panel.title, options.panel_title_scale));
   }
   const Index columns = std::min<Index>(options.columns, Index(panels.size()));
   const Index rows = (Index(panels.size()) + columns - 1) / columns;

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include <gif_lib.h>
@@ -192,6 +193,13 @@ class GifWriter {
       throw IoError("GifWriter: closing '" + path_.string() +
                     "' failed: " + detail::gif_error_text(error));
     }
+    // giflib creates the file readable by its owner only; give it the usual rw-r--r--.
+    std::error_code ignored;
+    std::filesystem::permissions(
+        temporary_,
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write |
+            std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+        ignored);
     detail::commit_temporary_file(temporary_, path_, "GifWriter::finish");
   }
 

@@ -13,7 +13,7 @@
 #include "polyleak/core/check.hpp"
 #include "polyleak/core/error.hpp"
 #include "polyleak/core/scalar.hpp"
-#include "polyleak/viz/detail/atomic_file.hpp"
+#include "polyleak/nn/detail/bytes.hpp"
 
 namespace polyleak {
 
@@ -148,16 +148,16 @@ inline void write_png(const Image& image, const std::filesystem::path& path) {
   POLYLEAK_REQUIRE(image.width() > 0 && image.height() > 0,
                    "cannot write an empty " + std::to_string(image.width()) + " x " +
                        std::to_string(image.height()) + " image to '" + path.string() + "'");
-  std::vector<std::uint8_t> encoded;
+  std::vector<unsigned char> encoded;
   const auto append = [](void* context, void* bytes, int size) {
-    auto& out = *static_cast<std::vector<std::uint8_t>*>(context);
-    const auto* begin = static_cast<const std::uint8_t*>(bytes);
+    auto& out = *static_cast<std::vector<unsigned char>*>(context);
+    const auto* begin = static_cast<const unsigned char*>(bytes);
     out.insert(out.end(), begin, begin + size);
   };
   const int ok = stbi_write_png_to_func(append, &encoded, int(image.width()), int(image.height()),
                                         3, image.data(), int(image.width() * 3));
   if (ok == 0) throw IoError("write_png: encoding the PNG for '" + path.string() + "' failed");
-  detail::write_file_atomically(path, encoded.data(), encoded.size(), "write_png");
+  detail::write_file_atomically(path, encoded, "write_png");
 }
 
 }  // namespace polyleak

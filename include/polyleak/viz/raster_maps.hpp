@@ -210,8 +210,10 @@ RasterMaps<Scalar> compute_raster_maps(const Mlp<Scalar>& network, const RasterG
                   r + 1 < pattern_rows && p != patterns[std::size_t((r + 1) * width + x)];
               maps.region_edges(first + r, x) = right || below;
             }
+          // A pixel with its left neighbour's pattern adds nothing new to the set.
           for (Index j = 0; j < rows * width; ++j)
-            seen.insert(std::move(patterns[std::size_t(j)]));
+            if (j % width == 0 || patterns[std::size_t(j)] != patterns[std::size_t(j - 1)])
+              seen.insert(patterns[std::size_t(j)]);
         }
       } catch (...) {
 #pragma omp critical(polyleak_raster_failure)

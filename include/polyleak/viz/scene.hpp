@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "polyleak/core/check.hpp"
-#include "polyleak/viz/detail/atomic_file.hpp"
+#include "polyleak/nn/detail/bytes.hpp"
 #include "polyleak/viz/draw.hpp"
 #include "polyleak/viz/image.hpp"
 #include "polyleak/viz/text.hpp"
@@ -193,7 +193,8 @@ inline std::string to_svg(const Scene& scene) {
 /// naming the path if it cannot be written.
 inline void write_svg(const Scene& scene, const std::filesystem::path& path) {
   const std::string svg = to_svg(scene);
-  detail::write_file_atomically(path, svg.data(), svg.size(), "write_svg");
+  detail::write_file_atomically(path, std::vector<unsigned char>(svg.begin(), svg.end()),
+                                "write_svg");
 }
 
 }  // namespace polyleak

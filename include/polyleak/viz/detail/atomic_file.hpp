@@ -1,9 +1,9 @@
 #pragma once
-// Writing files so that a failed write leaves nothing behind: write a temporary file next to the
-// target, then rename it over the target.
+// Files written by a third-party library (giflib) so that a failed write leaves nothing behind:
+// the library writes a temporary file next to the target, which is then renamed over the target.
+// Byte buffers use write_file_atomically() of nn/detail/bytes.hpp.
 
 #include <atomic>
-#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <system_error>
@@ -36,24 +36,6 @@ inline void commit_temporary_file(const std::filesystem::path& temporary,
     throw IoError(std::string(function) + ": cannot rename the finished file onto '" +
                   target.string() + "': " + error.message());
   }
-}
-
-/// Writes `size` bytes to `target` atomically. Throws IoError naming `function` and the path.
-inline void write_file_atomically(const std::filesystem::path& target, const void* bytes,
-                                  std::size_t size, const char* function) {
-  const std::filesystem::path temporary = temporary_path_for(target);
-  std::FILE* file = std::fopen(temporary.c_str(), "wb");
-  if (file == nullptr)
-    throw IoError(std::string(function) + ": cannot open '" + target.string() +
-                  "' for writing (does the folder exist and is it writable?)");
-  const bool written = std::fwrite(bytes, 1, size, file) == size;
-  const bool closed = std::fclose(file) == 0;
-  if (!written || !closed) {
-    remove_quietly(temporary);
-    throw IoError(std::string(function) + ": writing " + std::to_string(size) + " bytes to '" +
-                  target.string() + "' failed (disk full?)");
-  }
-  commit_temporary_file(temporary, target, function);
 }
 
 }  // namespace polyleak::detail
