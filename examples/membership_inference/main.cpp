@@ -144,6 +144,8 @@ std::unique_ptr<MembershipAttack<Scalar>> make_attack(const std::string& name, c
     LiraOptions<Scalar> options;
     options.online = name == "lira-online";
     options.shadow_model_count = lira_models;
+    // Carlini et al.: per-point variances once there are enough models to estimate them.
+    options.fixed_variance = lira_models < 64;
     options.training = e.setup.training;
     options.seed = seed + 100;
     return std::make_unique<LiraAttack<Scalar>>(options);
