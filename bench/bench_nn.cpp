@@ -21,8 +21,10 @@ const std::vector<std::vector<Index>> networks = {{2, 25, 25, 25, 25, 2},
 
 std::string sizes_name(const std::vector<Index>& sizes) {
   std::string name;
-  for (const Index size : sizes)
-    name += (name.empty() ? "" : "-") + std::to_string(size);
+  for (const Index size : sizes) {
+    if (!name.empty()) name += '-';
+    name += std::to_string(size);
+  }
   return name;
 }
 

@@ -90,7 +90,7 @@ class Mlp {
     if (activation_ == Activation::relu)
       z = z.cwiseMax(Scalar(0));
     else
-      z = z.unaryExpr([s = leaky_slope_](Scalar v) { return v > Scalar(0) ? v : s * v; });
+      z = z.cwiseMax(leaky_slope_ * z);  // max(z, s z) is leaky ReLU for s in [0, 1); vectorised
   }
 
   /// Logits of one point. Throws InvalidArgument if x has the wrong length.

@@ -96,6 +96,36 @@ inline void require_in(const char* function, double value, double low, bool low_
                                          std::to_string(low) + ", " + std::to_string(high) + ")");
 }
 
+/// Coefficients per piece of an elementwise optimiser update shared among OpenMP threads.
+inline constexpr Index optimizer_piece_size = Index(1) << 15;
+
+/// Calls `update(parameter, gradient, state...)` with Eigen arrays mapped over pieces of at most
+/// optimizer_piece_size coefficients of every weight matrix and bias vector; OpenMP threads share
+/// the pieces of large tensors. The update is elementwise, so the split does not change the result.
+template <RealScalar S, class Update, class... States>
+void update_parameters(Mlp<S>& network, const MlpGradients<S>& gradients, const Update& update,
+                       States&... states) {
+  using Array = Eigen::Array<S, Eigen::Dynamic, 1>;
+  auto apply = [&update](S* parameter, const S* gradient, Index size, auto*... state) {
+    const Index pieces = (size + optimizer_piece_size - 1) / optimizer_piece_size;
+#pragma omp parallel for schedule(static) if (pieces > 1)
+    for (Index k = 0; k < pieces; ++k) {
+      const Index first = k * optimizer_piece_size;
+      const Index count = std::min(optimizer_piece_size, size - first);
+      update(Eigen::Map<Array>(parameter + first, count),
+             Eigen::Map<const Array>(gradient + first, count),
+             Eigen::Map<Array>(state + first, count)...);
+    }
+  };
+  for (Index l = 0; l < network.layer_count(); ++l) {
+    const auto i = std::size_t(l);
+    apply(network.weights(l).data(), gradients.weights[i].data(), network.weights(l).size(),
+          states.weights[i].data()...);
+    apply(network.biases(l).data(), gradients.biases[i].data(), network.biases(l).size(),
+          states.biases[i].data()...);
+  }
+}
+
 }  // namespace detail
 
 /// The state of SGD with momentum (one velocity per parameter, zero at first), for writing one's
@@ -116,21 +146,17 @@ class SgdOptimizer {
 
   /// One step; `gradients` must be shaped like `network`'s parameters.
   void operator()(Mlp<S>& network, const MlpGradients<S>& gradients) {
-    for (Index l = 0; l < network.layer_count(); ++l) {
-      update(network.weights(l).array(), gradients.weights[std::size_t(l)].array(),
-             velocity_.weights[std::size_t(l)].array());
-      update(network.biases(l).array(), gradients.biases[std::size_t(l)].array(),
-             velocity_.biases[std::size_t(l)].array());
-    }
+    const SgdOptions<S> o = options_;
+    detail::update_parameters(
+        network, gradients,
+        [o](auto&& parameter, const auto& gradient, auto&& velocity) {
+          velocity = o.momentum * velocity + gradient + o.weight_decay * parameter;
+          parameter -= o.learning_rate * velocity;
+        },
+        velocity_);
   }
 
  private:
-  template <class P, class G, class V>
-  void update(P&& parameter, const G& gradient, V&& velocity) const {
-    velocity = options_.momentum * velocity + gradient + options_.weight_decay * parameter;
-    parameter -= options_.learning_rate * velocity;
-  }
-
   SgdOptions<S> options_;
   MlpGradients<S> velocity_;
 };
@@ -162,33 +188,25 @@ class AdamOptimizer {
     // Bias corrections in double, as PyTorch computes them in Python floats.
     const double correction1 = 1 - std::pow(double(options_.beta1), double(step_));
     const double correction2 = 1 - std::pow(double(options_.beta2), double(step_));
-    step_size_ = S(double(options_.learning_rate) / correction1);
-    inverse_root_correction2_ = S(1 / std::sqrt(correction2));
-    for (Index l = 0; l < network.layer_count(); ++l) {
-      const auto i = std::size_t(l);
-      update(network.weights(l).array(), gradients.weights[i].array(), first_.weights[i].array(),
-             second_.weights[i].array());
-      update(network.biases(l).array(), gradients.biases[i].array(), first_.biases[i].array(),
-             second_.biases[i].array());
-    }
+    const S step_size = S(double(options_.learning_rate) / correction1);
+    const S inverse_root_correction2 = S(1 / std::sqrt(correction2));
+    const AdamOptions<S> o = options_;
+    detail::update_parameters(
+        network, gradients,
+        [&](auto&& parameter, const auto& gradient, auto&& first, auto&& second) {
+          const auto g = gradient + o.weight_decay * parameter;
+          first = o.beta1 * first + (S(1) - o.beta1) * g;
+          second = o.beta2 * second + (S(1) - o.beta2) * g.square();
+          parameter -= step_size * first / (second.sqrt() * inverse_root_correction2 + o.epsilon);
+        },
+        first_, second_);
   }
 
  private:
-  template <class P, class G, class M>
-  void update(P&& parameter, const G& gradient, M&& first, M&& second) const {
-    const auto g = gradient + options_.weight_decay * parameter;
-    first = options_.beta1 * first + (S(1) - options_.beta1) * g;
-    second = options_.beta2 * second + (S(1) - options_.beta2) * g.square();
-    parameter -=
-        step_size_ * first / (second.sqrt() * inverse_root_correction2_ + options_.epsilon);
-  }
-
   AdamOptions<S> options_;
   MlpGradients<S> first_;
   MlpGradients<S> second_;
   std::int64_t step_ = 0;
-  S step_size_ = 0;
-  S inverse_root_correction2_ = 1;
 };
 
 /// The optimiser state for `options` and `network`'s parameter shapes.
