@@ -40,6 +40,9 @@ struct ScalarTraits<float> {
   static constexpr float equality_tolerance = 1e-4f;
   /// Pieces of a 2-D partition smaller than this fraction of the domain area are not split off.
   static constexpr float sliver_area_tolerance = 1e-7f;
+  /// Largest KKT residual (relative to 1 + ||x0||_inf) accepted from a convex program such as
+  /// the L2 projection of boundary_distance().
+  static constexpr float optimality_tolerance = 1e-6f;
 };
 
 template <>
@@ -49,6 +52,7 @@ struct ScalarTraits<double> {
   static constexpr double derivative_tolerance = 1e-6;
   static constexpr double equality_tolerance = 1e-10;
   static constexpr double sliver_area_tolerance = 1e-14;
+  static constexpr double optimality_tolerance = 1e-9;
 };
 
 }  // namespace polyleak
