@@ -8,11 +8,12 @@ BENCH_NN is the bench_nn program (default build/release/bench/bench_nn). On firs
 creates a virtual environment under build/pytorch-venv and installs torch from PyPI into it (a few
 GB: the PyPI wheel for Linux needs its CUDA libraries to import even on a CPU-only machine), then
 runs itself inside it. Both sides use the same number of threads (default 2: OMP_NUM_THREADS for
-polyleak's Eigen, torch.set_num_threads for PyTorch). Each round runs polyleak's benchmark (median of 5
-repetitions) and then the same work in PyTorch (median of 5 repetitions); the best median of the
-rounds is reported, which damps the noise of a shared machine. On a busy machine, `--threads 1
---clock cpu` times both sides by the CPU time of their one thread, which other processes barely
-disturb (the wall clock, the default, is the only honest clock for more than one thread).
+polyleak's Eigen, torch.set_num_threads for PyTorch). Each round runs polyleak's benchmark
+(median of 5 repetitions) and then the same work in PyTorch (median of 5 repetitions); the best
+median of the rounds is reported, which damps the noise of a shared machine. On a busy machine,
+`--threads 1 --clock cpu` times both sides by the CPU time of their one thread, which other
+processes barely disturb (the wall clock, the default, is the only honest clock for more than one
+thread).
 
 Each comparison is a function that returns rows (name, polyleak items/s, PyTorch items/s); add
 one to COMPARISONS for another module (e.g. geometry) and it joins the table.
@@ -58,7 +59,8 @@ def run_google_benchmark(program, name_filter, threads, clock):
     result = {}
     for entry in json.loads(output.stdout)["benchmarks"]:
         if entry.get("aggregate_name") == "median":
-            seconds = entry["cpu_time" if clock == "cpu" else "real_time"] / UNITS[entry["time_unit"]]
+            time_per_batch = entry["cpu_time" if clock == "cpu" else "real_time"]
+            seconds = time_per_batch / UNITS[entry["time_unit"]]
             result[entry["run_name"].removesuffix("/real_time")] = BATCH / seconds
     return result
 
@@ -173,8 +175,9 @@ def main():
 
     load = os.getloadavg()[0]
     print(f"CPU: {cpu_model()}, {os.cpu_count()} cores, load average {load:.1f}; threads: "
-          f"{arguments.threads}; clock: {arguments.clock}; torch {torch.__version__}; batch {BATCH}; best of "
-          f"{arguments.rounds} round(s), each the median of {REPETITIONS} repetitions")
+          f"{arguments.threads}; clock: {arguments.clock}; torch {torch.__version__}; batch "
+          f"{BATCH}; best of {arguments.rounds} round(s), each the median of {REPETITIONS} "
+          "repetitions")
     header = ("benchmark", "polyleak items/s", "PyTorch items/s", "polyleak/PyTorch")
     lines = [(name, f"{ours:,.0f}", f"{theirs:,.0f}", f"{ours / theirs:.2f}" if ours else "n/a")
              for name, (ours, theirs) in best.items()]

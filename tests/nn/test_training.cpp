@@ -232,4 +232,9 @@ TEST_CASE("train and accuracy reject bad arguments") {
   options.loss = Loss::mean_squared_error;
   CHECK_THROWS_AS(train(network, Matrix<double>::Ones(2, 3) * 1e10, labels, options), SolverError);
   CHECK_THROWS_AS(accuracy(network, points, {0, 1}), InvalidArgument);
+
+  auto optimizer = make_optimizer(AdamOptions<double>{}, network);
+  auto other = Mlp<double>::he_initialized({2, 5, 2}, 1);
+  CHECK_THROWS_AS(optimizer(other, MlpGradients<double>::zeros_like(other)), InvalidArgument);
+  CHECK_THROWS_AS(optimizer(network, MlpGradients<double>::zeros_like(other)), InvalidArgument);
 }

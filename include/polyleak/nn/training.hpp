@@ -117,6 +117,19 @@ void update_parameters(Mlp<S>& network, const MlpGradients<S>& gradients, const 
              Eigen::Map<Array>(state + first, count)...);
     }
   };
+  const auto same_shape = [&](const MlpGradients<S>& other) {
+    if (other.weights.size() != std::size_t(network.layer_count())) return false;
+    for (Index l = 0; l < network.layer_count(); ++l)
+      if (other.weights[std::size_t(l)].rows() != network.weights(l).rows() ||
+          other.weights[std::size_t(l)].cols() != network.weights(l).cols() ||
+          other.biases[std::size_t(l)].size() != network.biases(l).size())
+        return false;
+    return true;
+  };
+  if (!same_shape(gradients) || !(same_shape(states) && ...)) [[unlikely]]
+    throw_invalid_argument("optimizer step",
+                           "gradients or optimiser state are not shaped like the network's "
+                           "parameters (the optimiser was made for another network?)");
   for (Index l = 0; l < network.layer_count(); ++l) {
     const auto i = std::size_t(l);
     apply(network.weights(l).data(), gradients.weights[i].data(), network.weights(l).size(),
@@ -144,7 +157,8 @@ class SgdOptimizer {
     detail::require_in("SgdOptimizer", options.weight_decay, 0, true, HUGE_VAL, "SGD weight decay");
   }
 
-  /// One step; `gradients` must be shaped like `network`'s parameters.
+  /// One step. Throws InvalidArgument unless `gradients` and the optimiser state are shaped like
+  /// `network`'s parameters.
   void operator()(Mlp<S>& network, const MlpGradients<S>& gradients) {
     const SgdOptions<S> o = options_;
     detail::update_parameters(
@@ -182,12 +196,13 @@ class AdamOptimizer {
                        "Adam weight decay");
   }
 
-  /// One step; `gradients` must be shaped like `network`'s parameters.
+  /// One step. Throws InvalidArgument unless `gradients` and the optimiser state are shaped like
+  /// `network`'s parameters.
   void operator()(Mlp<S>& network, const MlpGradients<S>& gradients) {
-    ++step_;
+    const std::int64_t step = step_ + 1;
     // Bias corrections in double, as PyTorch computes them in Python floats.
-    const double correction1 = 1 - std::pow(double(options_.beta1), double(step_));
-    const double correction2 = 1 - std::pow(double(options_.beta2), double(step_));
+    const double correction1 = 1 - std::pow(double(options_.beta1), double(step));
+    const double correction2 = 1 - std::pow(double(options_.beta2), double(step));
     const S step_size = S(double(options_.learning_rate) / correction1);
     const S inverse_root_correction2 = S(1 / std::sqrt(correction2));
     const AdamOptions<S> o = options_;
@@ -200,6 +215,7 @@ class AdamOptimizer {
           parameter -= step_size * first / (second.sqrt() * inverse_root_correction2 + o.epsilon);
         },
         first_, second_);
+    step_ = step;
   }
 
  private:
