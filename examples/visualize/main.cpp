@@ -201,6 +201,8 @@ int main(int argc, char** argv) {
   app.add_option("--epochs", settings.epochs, "Training epochs")->check(CLI::Range(1, 100000));
   app.add_option("--resolution", settings.resolution, "Pixels per side of each view and map")
       ->check(CLI::Range(16, 4096));
+  app.add_option("--animation-size", settings.animation_size, "Pixels per side of the animation")
+      ->check(CLI::Range(16, 2048));
   app.add_option("--frame-every", settings.frame_every,
                  "Animation frame every this many batches (default: about 100 frames)")
       ->check(CLI::Range(0, 1000000));
@@ -222,7 +224,7 @@ int main(int argc, char** argv) {
       TrainingOptions<Scalar> training;
       training.epochs = settings.epochs;
       training.batch_size = 32;
-      training.optimizer = AdamOptions<Scalar>{0.005};
+      training.optimizer = AdamOptions<Scalar>{0.002};
       training.seed = settings.seed;
       const Index batches =
           (points.members.size() + training.batch_size - 1) / training.batch_size * training.epochs;

@@ -59,8 +59,7 @@ class TrainingAnimation {
   std::function<void(const Mlp<Scalar>&, const BatchEvent&)> on_batches() {
     return [this](const Mlp<Scalar>& network, const BatchEvent& event) {
       add_frame(network, "epoch " + std::to_string(event.epoch + 1) + ", batch " +
-                             std::to_string(event.batch + 1) + "/" +
-                             std::to_string(event.batches_per_epoch));
+                             std::to_string(event.batch + 1));
     };
   }
 
