@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "polyleak/geometry/partition2d.hpp"
+#include "polyleak/geometry/polytope.hpp"
 #include "test_networks.hpp"
 
 using namespace polyleak;
@@ -181,6 +182,25 @@ TEST_CASE_TEMPLATE("Partition2d: random network agrees with a raster and with th
     const Scalar tolerance = std::sqrt(ScalarTraits<Scalar>::equality_tolerance) * 10;
     CHECK(std::abs(logits(segment.first_class) - logits(segment.second_class)) <= tolerance);
     CHECK(logits.maxCoeff() <= logits(segment.first_class) + tolerance);
+  }
+}
+
+TEST_CASE_TEMPLATE("Partition2d: regions equal the polygons of their H-representations", Scalar,
+                   float, double) {
+  // Leaky ReLU, so that inactive neurons still bend the lines of later layers.
+  const auto network = test::random_network<Scalar>({2, 10, 10, 2}, 13, Activation::leaky_relu);
+  const Partition2d<Scalar> partition(network, SliceBox<Scalar>{-1, 1, -1, 1});
+  CHECK(partition.region_count() > 20);
+  check_partition(network, partition);
+  const Scalar tolerance = std::sqrt(ScalarTraits<Scalar>::equality_tolerance);
+  for (const auto& region : partition.regions()) {
+    const Polytope<Scalar> polytope(network, region.pattern, Box<Scalar>::cube(2, -1, 1));
+    const auto polygon = polytope.polygon();
+    std::vector<Point2<Scalar>> vertices;
+    for (Index k = 0; k < polygon.vertices.cols(); ++k)
+      vertices.push_back(polygon.vertices.col(k));
+    CHECK(detail::signed_area(vertices) ==
+          doctest::Approx(double(region.area)).epsilon(double(tolerance)).scale(1));
   }
 }
 

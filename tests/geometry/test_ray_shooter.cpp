@@ -134,9 +134,12 @@ TEST_CASE_TEMPLATE("RayShooter: a ray through a vertex and a ray along a hyperpl
 
 TEST_CASE_TEMPLATE("RayShooter: random networks, and no region missed by dense sampling", Scalar,
                    float, double) {
-  for (const auto& sizes :
-       {std::vector<Index>{2, 12, 12, 12, 3}, std::vector<Index>{6, 16, 16, 4}}) {
-    const auto network = test::random_network<Scalar>(sizes, 24);
+  for (const auto& [sizes, activation] :
+       {std::pair{std::vector<Index>{2, 12, 12, 12, 3}, Activation::relu},
+        std::pair{std::vector<Index>{6, 16, 16, 4}, Activation::relu},
+        std::pair{std::vector<Index>{6, 16, 16, 4}, Activation::leaky_relu}}) {
+    CAPTURE(sizes.front());
+    const auto network = test::random_network<Scalar>(sizes, 24, activation);
     const RayShooter<Scalar> shooter(network);
     Rng rng(9);
     const Vector<Scalar> start = random_normal<Scalar>(sizes[0], 1, 0, 1, rng);
