@@ -238,3 +238,40 @@ TEST_CASE("train and accuracy reject bad arguments") {
   CHECK_THROWS_AS(optimizer(other, MlpGradients<double>::zeros_like(other)), InvalidArgument);
   CHECK_THROWS_AS(optimizer(network, MlpGradients<double>::zeros_like(other)), InvalidArgument);
 }
+
+TEST_CASE_TEMPLATE("optimiser steps follow their update rules", Scalar, float, double) {
+  // Gradients set by hand; parameters start at p0.
+  const Scalar tolerance = ScalarTraits<Scalar>::equality_tolerance;
+  Mlp<Scalar> network({1, 2});
+  network.weights(0) << Scalar(0.5), Scalar(-1);
+  network.biases(0) << Scalar(2), Scalar(0);
+  const Mlp<Scalar> start = network;
+  MlpGradients<Scalar> gradients = MlpGradients<Scalar>::zeros_like(network);
+  gradients.weights[0] << Scalar(0.25), Scalar(-4);
+  gradients.biases[0] << Scalar(1), Scalar(-0.5);
+
+  // SGD: v1 = g + wd p0, p1 = p0 - lr v1; v2 = mu v1 + g + wd p1, p2 = p1 - lr v2.
+  const SgdOptions<Scalar> sgd{Scalar(0.1), Scalar(0.5), Scalar(0.2)};
+  auto sgd_step = make_optimizer(sgd, network);
+  sgd_step(network, gradients);
+  sgd_step(network, gradients);
+  for (Index i = 0; i < 2; ++i) {
+    const Scalar p0 = start.weights(0)(i, 0), g = gradients.weights[0](i, 0);
+    const Scalar v1 = g + sgd.weight_decay * p0, p1 = p0 - sgd.learning_rate * v1;
+    const Scalar v2 = sgd.momentum * v1 + g + sgd.weight_decay * p1;
+    CHECK(std::abs(network.weights(0)(i, 0) - (p1 - sgd.learning_rate * v2)) <= tolerance);
+  }
+
+  // Adam, first step: m / sqrt(v) after bias correction is g / |g|, so p1 = p0 - lr g / (|g| +
+  // eps).
+  network = start;
+  const AdamOptions<Scalar> adam{Scalar(0.01)};
+  auto adam_step = make_optimizer(adam, network);
+  adam_step(network, gradients);
+  for (Index i = 0; i < 2; ++i) {
+    const Scalar g = gradients.biases[0](i);
+    const Scalar expected =
+        start.biases(0)(i) - adam.learning_rate * g / (std::abs(g) + adam.epsilon);
+    CHECK(std::abs(network.biases(0)(i) - expected) <= tolerance);
+  }
+}

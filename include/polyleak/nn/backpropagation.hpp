@@ -156,7 +156,7 @@ class Backpropagation {
 
   /// Mean `loss` of `network` on the batch (one point per column of `inputs`, 1 to
   /// max_batch_size() points) and, in gradients(), its gradient with respect to every weight and
-  /// bias. At a ReLU kink (pre-activation exactly 0) the derivative 0 is used. Throws
+  /// bias. At a kink (pre-activation exactly 0) the derivative of the negative side is used. Throws
   /// InvalidArgument if the network's layer sizes differ from the workspace's, for a wrong batch
   /// shape or labels outside the output classes. Cost: about three forward passes.
   /// Deterministic for a fixed number of Eigen threads.
