@@ -63,9 +63,9 @@ inline void check_labels(std::span<const Index> labels, Index classes, const cha
 }
 
 /// Sum over the columns of `logits` of the loss of each point, accumulated in double. When
-/// `delta` is not null it receives d(mean loss)/d(logits) for a batch of `batch_size` points and
-/// `correct` the number of points whose arg max logit equals their label. Throws InvalidArgument
-/// for a label outside 0..rows-1.
+/// `delta` is not null it receives d(mean loss)/d(logits), the mean taken over the columns; when
+/// `correct` is not null it receives the number of points whose arg max logit equals their label.
+/// Throws InvalidArgument for a label outside 0..rows-1.
 template <class Logits, class Delta>
 double sum_of_losses(const Logits& logits, std::span<const Index> labels, Loss loss, Delta* delta,
                      Index* correct, const char* function) {
@@ -106,6 +106,7 @@ double sum_of_losses(const Logits& logits, std::span<const Index> labels, Loss l
   return total;
 }
 
+/// Throws InvalidArgument naming `function` unless there is one label per point.
 inline void check_label_count(Index points, std::size_t labels, const char* function) {
   if (Index(labels) != points) [[unlikely]]
     throw_invalid_argument(function, "batch has " + std::to_string(points) + " points but " +
