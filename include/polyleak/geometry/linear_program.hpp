@@ -43,7 +43,8 @@ inline constexpr double lp_feasibility_tolerance = 1e-7;
 /// Bounds may be -/+infinity (no bound). Every input is validated before GLPK sees it, because
 /// GLPK aborts the process on invalid input; violations throw InvalidArgument. Between solves
 /// the simplex basis is kept, so a sequence of small modifications (objective, bounds, one row)
-/// re-solves warm. Not copyable; movable. One object must not be used by two threads at once;
+/// re-solves warm. Not copyable; movable (a moved-from object may only be destroyed or assigned
+/// to). One object must not be used by two threads at once;
 /// distinct objects may be used concurrently. Deterministic.
 class LinearProgram {
  public:
