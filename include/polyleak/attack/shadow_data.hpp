@@ -56,6 +56,13 @@ class ModelQueries {
   Index query_count() const noexcept { return query_count_; }
   Index class_count() const noexcept { return model_->output_dimension(); }
 
+  /// White-box access to the model, for attacks whose threat model grants it (the thesis's
+  /// gradient and exact boundary-distance attacks); they report their network evaluations
+  /// through add_queries().
+  const Mlp<Scalar>& white_box_model() const noexcept { return *model_; }
+  /// Adds `count` evaluations made through white_box_model() to query_count().
+  void add_queries(Index count) noexcept { query_count_ += count; }
+
  private:
   const Mlp<Scalar>* model_;
   Index query_count_ = 0;
