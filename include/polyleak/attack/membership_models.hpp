@@ -3,6 +3,7 @@
 // experiment, of the same architecture, trained on disjoint parts of one data set (Salem et al.,
 // adversary 1).
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -41,7 +42,8 @@ struct MembershipModels {
 };
 
 /// Splits `data` with split_for_membership(data, setup.sizes, seed), then trains a He-initialised
-/// target on split.target_train and a shadow of the same architecture on split.shadow_train.
+/// target on split.target_train and a shadow of the same architecture on split.shadow_train,
+/// logging a progress line every tenth of the epochs (setup.training.on_epoch is still called).
 /// Throws what split_for_membership() and train() throw. Cost: two trainings. Deterministic for a
 /// fixed seed.
 template <RealScalar Scalar>
@@ -61,6 +63,17 @@ MembershipModels<Scalar> train_membership_models(const Dataset<Scalar>& data,
     training.seed = model_seed;
     log(LogLevel::progress, std::string("training the ") + role + " model on " +
                                 std::to_string(part.size()) + " points");
+    // A progress line every tenth of the epochs, besides the caller's own callback.
+    training.on_epoch = [role, user = setup.training.on_epoch](const Mlp<Scalar>& network,
+                                                               const EpochReport& report) {
+      const Index every = std::max<Index>(1, report.epochs / 10);
+      if ((report.epoch + 1) % every == 0 || report.epoch + 1 == report.epochs)
+        log(LogLevel::progress, std::string(role) + " epoch " + std::to_string(report.epoch + 1) +
+                                    "/" + std::to_string(report.epochs) + ": loss " +
+                                    std::to_string(report.loss) + ", accuracy " +
+                                    std::to_string(report.accuracy));
+      if (user) user(network, report);
+    };
     train(model, part.features, part.labels, training);
     return model;
   };
