@@ -44,6 +44,15 @@ const std::vector<std::string> dataset_names = {"fashion-mnist", "location", "ad
 const std::vector<std::string> attack_names = {"gap",          "confidence-threshold",
                                                "ml-leaks-mlp", "ml-leaks-boosted-trees",
                                                "lira-online",  "lira-offline"};
+/// The geometry and label-only attacks (boundary_distance_attack.hpp, label_only_attack.hpp):
+/// selectable with --attacks, not run by default (each costs many queries per point).
+const std::vector<std::string> boundary_attack_names = {"gradient-boundary-confidence",
+                                                        "gradient-boundary-output-norm",
+                                                        "gradient-boundary-jacobian-norm",
+                                                        "gradient-boundary-bias-norm",
+                                                        "exact-boundary",
+                                                        "noise-robustness",
+                                                        "hop-skip-jump"};
 
 fs::path default_data_dir(const std::string& dataset) {
   if (dataset == "fashion-mnist") return POLYLEAK_DEFAULT_FASHION_MNIST;
@@ -150,6 +159,24 @@ std::unique_ptr<MembershipAttack<Scalar>> make_attack(const std::string& name, c
     options.seed = seed + 100;
     return std::make_unique<LiraAttack<Scalar>>(options);
   }
+  for (const BoundaryLoss loss : {BoundaryLoss::confidence, BoundaryLoss::output_norm,
+                                  BoundaryLoss::jacobian_norm, BoundaryLoss::bias_norm})
+    if (name == "gradient-boundary-" + to_string(loss)) {
+      BoundarySearchOptions<Scalar> options;
+      options.loss = loss;
+      return std::make_unique<GradientBoundaryAttack<Scalar>>(options);
+    }
+  if (name == "exact-boundary") return std::make_unique<ExactBoundaryAttack<Scalar>>();
+  if (name == "noise-robustness") {
+    NoiseRobustnessOptions options;
+    options.seed = seed;
+    return std::make_unique<NoiseRobustnessAttack<Scalar>>(options);
+  }
+  if (name == "hop-skip-jump") {
+    HopSkipJumpOptions options;
+    options.seed = seed;
+    return std::make_unique<HopSkipJumpAttack<Scalar>>(options);
+  }
   throw UsageError("unknown attack '" + name + "'");
 }
 
@@ -237,6 +264,9 @@ int run(int argc, char** argv) {
   std::string all_attacks;
   for (const auto& name : attack_names)
     all_attacks += (all_attacks.empty() ? "" : ",") + name;
+  std::string boundary_attacks;
+  for (const auto& name : boundary_attack_names)
+    boundary_attacks += (boundary_attacks.empty() ? "" : ",") + name;
   std::string dataset, attacks_text = all_attacks;
   fs::path data_dir, out = "out/membership_inference";
   std::uint64_t seed = 0;
@@ -250,7 +280,9 @@ int run(int argc, char** argv) {
                  "folder of the data set's files (default: the project's shared data, or the "
                  "Debian Fashion-MNIST package)");
   app.add_option("--out", out, "output folder")->capture_default_str();
-  app.add_option("--attacks", attacks_text, "comma-separated attacks")->capture_default_str();
+  app.add_option("--attacks", attacks_text,
+                 "comma-separated attacks; also available: " + boundary_attacks)
+      ->capture_default_str();
   app.add_option("--seed", seed, "seed of split, training and attacks")->capture_default_str();
   app.add_option("--lira-models", lira_models, "LiRA shadow models K (even, >= 4)")
       ->capture_default_str();
@@ -271,8 +303,11 @@ int run(int argc, char** argv) {
                      "', expected fashion-mnist, location, adult, purchase, texas or clusters2d");
   const std::vector<std::string> attacks = split_list(attacks_text);
   for (const std::string& name : attacks)
-    if (std::find(attack_names.begin(), attack_names.end(), name) == attack_names.end())
-      throw UsageError("unknown attack '" + name + "', expected a comma list of " + all_attacks);
+    if (std::find(attack_names.begin(), attack_names.end(), name) == attack_names.end() &&
+        std::find(boundary_attack_names.begin(), boundary_attack_names.end(), name) ==
+            boundary_attack_names.end())
+      throw UsageError("unknown attack '" + name + "', expected a comma list of " + all_attacks +
+                       " or the boundary attacks " + boundary_attacks);
   if (attacks.empty()) throw UsageError("--attacks is empty");
   if (data_dir.empty()) data_dir = default_data_dir(dataset);
   if (dataset != "clusters2d" && !fs::is_directory(data_dir))
