@@ -45,7 +45,7 @@ template <class Scalar>
 void BM_ForwardPass(benchmark::State& state) {
   const auto mlp = network<Scalar>();
   const auto g = grid<Scalar>();
-  const Index rows_per_block = 4096 / side;
+  const Index rows_per_block = detail::raster_batch_pixels / side;
   for (auto _ : state) {
 #pragma omp parallel for schedule(dynamic)
     for (Index first = 0; first < side; first += rows_per_block) {

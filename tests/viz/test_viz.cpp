@@ -361,8 +361,8 @@ TEST_CASE_TEMPLATE("raster values equal per-point polytope functions", Scalar, f
 TEST_CASE_TEMPLATE("edge map and region count match brute force", Scalar, float, double) {
   const auto network = random_network<Scalar>({2, 6, 6, 2}, 5);
   RasterGrid<Scalar> grid;
-  // 4096 / 23 = 178 rows per block would make one block; a tall grid gives several.
-  grid.viewport = {{-2, 2, -2, 2}, 23, 400};
+  // 16384 / 23 = 712 rows per block: a tall grid gives three blocks, so block seams are tested.
+  grid.viewport = {{-2, 2, -2, 2}, 23, 1600};
   const auto maps = compute_raster_maps(network, grid);
 
   std::vector<std::vector<ActivationPattern>> patterns(std::size_t(grid.height()));

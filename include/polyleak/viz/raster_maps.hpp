@@ -143,7 +143,7 @@ namespace detail {
 
 /// Pixels per batch handed to the geometry functions: wide enough for efficient matrix products,
 /// small enough for many batches per thread.
-inline constexpr Index raster_batch_pixels = 4096;
+inline constexpr Index raster_batch_pixels = 16384;
 
 }  // namespace detail
 
