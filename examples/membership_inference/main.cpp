@@ -41,9 +41,15 @@ struct Experiment {
 
 const std::vector<std::string> dataset_names = {"fashion-mnist", "location", "adult",
                                                 "purchase",      "texas",    "clusters2d"};
-const std::vector<std::string> attack_names = {"gap",          "confidence-threshold",
-                                               "ml-leaks-mlp", "ml-leaks-boosted-trees",
-                                               "lira-online",  "lira-offline"};
+const std::vector<std::string> attack_names = {"gap",
+                                               "confidence-threshold",
+                                               "loss-threshold",
+                                               "ml-leaks-mlp",
+                                               "ml-leaks-boosted-trees",
+                                               "ml-leaks-label-mlp",
+                                               "ml-leaks-label-boosted-trees",
+                                               "lira-online",
+                                               "lira-offline"};
 /// The geometry and label-only attacks (boundary_distance_attack.hpp, label_only_attack.hpp):
 /// selectable with --attacks, not run by default (each costs many queries per point).
 const std::vector<std::string> boundary_attack_names = {"gradient-boundary-confidence",
@@ -75,7 +81,7 @@ TrainingOptions<Scalar> adam(Index epochs, Index batch_size, double learning_rat
 
 /// The published setups (Salem et al.; Choquette-Choo et al.), documented in docs/attack.md.
 Experiment load_experiment(const std::string& dataset, const fs::path& folder, bool quick,
-                           Index epochs, std::uint64_t seed) {
+                           Index epochs, const std::vector<Index>& hidden, std::uint64_t seed) {
   Experiment e;
   if (dataset == "location") {
     require_file(folder / "bangkok");
@@ -119,6 +125,7 @@ Experiment load_experiment(const std::string& dataset, const fs::path& folder, b
     throw UsageError("unknown data set '" + dataset + "'");
   }
   if (epochs > 0) e.setup.training.epochs = epochs;
+  if (!hidden.empty()) e.setup.hidden_sizes = hidden;
   if (quick) {
     // Small and fast, for the smoke test: a quarter of the points, few epochs.
     for (Index* size : {&e.setup.sizes.target_train, &e.setup.sizes.target_test,
@@ -143,10 +150,13 @@ std::unique_ptr<MembershipAttack<Scalar>> make_attack(const std::string& name, c
                                                       Index lira_models, std::uint64_t seed) {
   if (name == "gap") return std::make_unique<GapAttack<Scalar>>();
   if (name == "confidence-threshold") return std::make_unique<ConfidenceThresholdAttack<Scalar>>();
-  if (name == "ml-leaks-mlp" || name == "ml-leaks-boosted-trees") {
+  if (name == "loss-threshold")
+    return std::make_unique<ConfidenceThresholdAttack<Scalar>>(ConfidenceScore::true_class);
+  if (name.starts_with("ml-leaks-")) {
     MlLeaksOptions<Scalar> options;
     options.seed = seed;
-    if (name == "ml-leaks-boosted-trees") options.model = AttackModelKind::boosted_trees;
+    options.with_true_class = name.starts_with("ml-leaks-label-");
+    if (name.ends_with("-boosted-trees")) options.model = AttackModelKind::boosted_trees;
     return std::make_unique<MlLeaksAttack<Scalar>>(options);
   }
   if (name == "lira-online" || name == "lira-offline") {
@@ -273,6 +283,7 @@ int run(int argc, char** argv) {
   Index lira_models = 16;
   bool quick = false;
   Index epochs = 0;
+  std::string hidden_text;
   app.add_option("--dataset", dataset,
                  "fashion-mnist, location, adult, purchase, texas or clusters2d")
       ->required();
@@ -288,6 +299,8 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--epochs", epochs, "training epochs of every network (0: the data set's default)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--hidden", hidden_text,
+                 "comma-separated hidden layer sizes of every network (default: the data set's)");
   app.add_flag("--quick", quick, "a quarter of the data and epochs (smoke test)");
   try {
     app.parse(argc, argv);
@@ -316,7 +329,20 @@ int run(int argc, char** argv) {
   set_log_callback([](LogLevel level, std::string_view message) {
     if (level != LogLevel::debug) std::cerr << "[" << elapsed_time() << "] " << message << '\n';
   });
-  const Experiment e = load_experiment(dataset, data_dir, quick, epochs, seed);
+  std::vector<Index> hidden;
+  for (const std::string& size : split_list(hidden_text)) {
+    std::size_t used = 0;
+    long long value = 0;
+    try {
+      value = std::stoll(size, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != size.size() || value < 1)
+      throw UsageError("--hidden: '" + size + "' is not a positive layer size");
+    hidden.push_back(Index(value));
+  }
+  const Experiment e = load_experiment(dataset, data_dir, quick, epochs, hidden, seed);
   log(LogLevel::info, e.description);
   const MembershipModels<Scalar> models = train_membership_models(e.data, e.setup, seed);
   log(LogLevel::info, "target accuracy: train " + fixed(models.target_train_accuracy, 4) +

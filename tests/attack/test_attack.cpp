@@ -260,12 +260,18 @@ TEST_CASE_TEMPLATE("every attack beats chance on a deliberately overfit model", 
   std::vector<std::unique_ptr<MembershipAttack<Scalar>>> attacks;
   attacks.push_back(std::make_unique<GapAttack<Scalar>>());
   attacks.push_back(std::make_unique<ConfidenceThresholdAttack<Scalar>>());
+  attacks.push_back(
+      std::make_unique<ConfidenceThresholdAttack<Scalar>>(ConfidenceScore::true_class));
   attacks.push_back(std::make_unique<MlLeaksAttack<Scalar>>());
   MlLeaksOptions<Scalar> trees;
   trees.model = AttackModelKind::boosted_trees;
   trees.trees.tree_count = 100;
   trees.trees.thread_count = 1;
   attacks.push_back(std::make_unique<MlLeaksAttack<Scalar>>(trees));
+  for (MlLeaksOptions<Scalar> with_label : {MlLeaksOptions<Scalar>{}, trees}) {
+    with_label.with_true_class = true;
+    attacks.push_back(std::make_unique<MlLeaksAttack<Scalar>>(with_label));
+  }
   for (const bool online : {true, false}) {
     LiraOptions<Scalar> lira;
     lira.online = online;
@@ -310,4 +316,48 @@ TEST_CASE("attacks refuse bad options and scoring before fit()") {
   MlLeaksOptions<float> no_features;
   no_features.top_k = 0;
   CHECK_THROWS_AS(MlLeaksAttack<float>{no_features}, InvalidArgument);
+}
+
+TEST_CASE_TEMPLATE("label-aware attacks score the true class", Scalar, float, double) {
+  const auto data = random_label_data<Scalar>(400, 10, 3, 41);
+  MembershipSetup<Scalar> setup = overfit_setup<Scalar>();
+  setup.sizes = {100, 100, 100, 100};
+  setup.training.epochs = 100;
+  const auto models = train_membership_models(data, setup, 42);
+  const auto shadow = ShadowData<Scalar>::from_split(models.split, models.shadow);
+  const auto evaluation = TargetEvaluationSet<Scalar>::from_split(models.split);
+  Dataset<Scalar> relabelled = evaluation.candidates();
+  for (Index& label : relabelled.labels)
+    label = (label + 1) % relabelled.class_count;
+
+  // The loss threshold scores exactly the logit-scaled confidence of the given label.
+  ConfidenceThresholdAttack<Scalar> loss(ConfidenceScore::true_class);
+  CHECK(loss.name() == "loss-threshold");
+  loss.fit(shadow);
+  CHECK(std::isfinite(loss.threshold()));
+  ModelQueries<Scalar> queries(models.target);
+  const std::vector<double> expected =
+      logit_scaled_confidence(models.target.forward_batch(relabelled.features), relabelled.labels);
+  const std::vector<double> scores = loss.score(queries, relabelled);
+  REQUIRE(scores.size() == expected.size());
+  for (std::size_t i = 0; i < scores.size(); ++i)
+    CHECK(scores[i] == expected[i]);
+  CHECK(queries.query_count() == relabelled.size());
+
+  // The top-posterior threshold ignores labels; the label-aware ML-Leaks does not.
+  ConfidenceThresholdAttack<Scalar> top;
+  top.fit(shadow);
+  ModelQueries<Scalar> more(models.target);
+  CHECK(top.score(more, relabelled) == top.score(more, evaluation.candidates()));
+  MlLeaksOptions<Scalar> options;
+  options.with_true_class = true;
+  options.model = AttackModelKind::boosted_trees;
+  options.trees.tree_count = 20;
+  options.trees.thread_count = 1;
+  MlLeaksAttack<Scalar> label_trees(options);
+  CHECK(label_trees.name() == "ml-leaks-label-boosted-trees");
+  label_trees.fit(shadow);
+  CHECK(label_trees.score(more, relabelled) != label_trees.score(more, evaluation.candidates()));
+  options.model = AttackModelKind::mlp;
+  CHECK(MlLeaksAttack<Scalar>(options).name() == "ml-leaks-label-mlp");
 }

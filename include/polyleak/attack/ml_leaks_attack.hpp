@@ -2,6 +2,8 @@
 // MlLeaksAttack: Salem et al.'s ML-Leaks (adversary 1). The top-k sorted posteriors of the shadow
 // model on its members and non-members train an attack model (an MLP as in the paper, or
 // gradient-boosted trees as in thesis 7.4), which then classifies the target's posteriors.
+// Optionally the features include the confidence of the true class (the label-aware "confidence
+// vector" attack of Choquette-Choo et al.).
 
 #include <algorithm>
 #include <cstdint>
@@ -28,6 +30,9 @@ struct MlLeaksOptions {
   AttackModelKind model = AttackModelKind::mlp;
   /// Number of sorted posteriors used as features (Salem et al.: 3); capped at the class count.
   Index top_k = 3;
+  /// Adds the logit-scaled confidence of the candidate's true class (logit_scaled_confidence())
+  /// as a last feature: the attack then uses the class label, as the loss threshold does.
+  bool with_true_class = false;
   /// Hidden layers of the MLP attack model (Salem et al.: one layer of 64 ReLU units).
   std::vector<Index> hidden_sizes = {64};
   /// Training of the MLP attack model (Adam, cross-entropy; seed is overridden by `seed`).
@@ -66,18 +71,26 @@ class MlLeaksAttack final : public MembershipAttack<Scalar> {
             std::to_string(options_.holdout_fraction));
   }
 
+  /// "ml-leaks-mlp", "ml-leaks-boosted-trees", or with the true class "ml-leaks-label-mlp",
+  /// "ml-leaks-label-boosted-trees".
   std::string name() const override {
-    return options_.model == AttackModelKind::mlp ? "ml-leaks-mlp" : "ml-leaks-boosted-trees";
+    return std::string(options_.with_true_class ? "ml-leaks-label-" : "ml-leaks-") +
+           (options_.model == AttackModelKind::mlp ? "mlp" : "boosted-trees");
   }
 
   void fit(const ShadowData<Scalar>& shadow) override {
     top_k_ = std::min(options_.top_k, shadow.model().output_dimension());
     const Index count = std::min(shadow.members().size(), shadow.non_members().size());
+    const auto first = [count](const std::vector<Index>& labels) {
+      return std::vector<Index>(labels.begin(), labels.begin() + count);
+    };
     const Matrix<double> inside =
-        features(shadow.model().forward_batch(shadow.members().features.leftCols(count)));
+        features(shadow.model().forward_batch(shadow.members().features.leftCols(count)),
+                 first(shadow.members().labels));
     const Matrix<double> outside =
-        features(shadow.model().forward_batch(shadow.non_members().features.leftCols(count)));
-    Matrix<double> points(top_k_, 2 * count);
+        features(shadow.model().forward_batch(shadow.non_members().features.leftCols(count)),
+                 first(shadow.non_members().labels));
+    Matrix<double> points(inside.rows(), 2 * count);
     points << inside, outside;
     std::vector<bool> is_member(std::size_t(2 * count), false);
     std::fill(is_member.begin(), is_member.begin() + count, true);
@@ -91,7 +104,7 @@ class MlLeaksAttack final : public MembershipAttack<Scalar> {
   std::vector<double> score(ModelQueries<Scalar>& target,
                             const Dataset<Scalar>& candidates) override {
     POLYLEAK_REQUIRE(top_k_ > 0, name() + ": call fit() before score()");
-    return member_probability(features(target.logits(candidates.features)));
+    return member_probability(features(target.logits(candidates.features), candidates.labels));
   }
 
   double threshold() const override { return 0.5; }
@@ -100,9 +113,14 @@ class MlLeaksAttack final : public MembershipAttack<Scalar> {
   Index chosen_depth() const noexcept { return chosen_depth_; }
 
  private:
-  template <class Derived>
-  Matrix<double> features(const Eigen::MatrixBase<Derived>& logits) const {
-    return sorted_posteriors(logits, top_k_);
+  Matrix<double> features(const Matrix<Scalar>& logits, const std::vector<Index>& labels) const {
+    if (!options_.with_true_class) return sorted_posteriors(logits, top_k_);
+    Matrix<double> result(top_k_ + 1, logits.cols());
+    result.topRows(top_k_) = sorted_posteriors(logits, top_k_);
+    const std::vector<double> phi = logit_scaled_confidence(logits, labels);
+    result.row(top_k_) =
+        Eigen::Map<const Vector<double>>(phi.data(), Index(phi.size())).transpose();
+    return result;
   }
 
   std::vector<double> member_probability(const Matrix<double>& points) const {
@@ -114,7 +132,7 @@ class MlLeaksAttack final : public MembershipAttack<Scalar> {
   }
 
   void fit_mlp(const Matrix<double>& points, const std::vector<bool>& is_member) {
-    std::vector<Index> sizes{top_k_};
+    std::vector<Index> sizes{points.rows()};
     sizes.insert(sizes.end(), options_.hidden_sizes.begin(), options_.hidden_sizes.end());
     sizes.push_back(2);
     mlp_ = Mlp<Scalar>::he_initialized(sizes, options_.seed);
