@@ -190,32 +190,75 @@ inline std::optional<Eigen::VectorXd> active_set_projection(const Eigen::MatrixX
   return std::nullopt;
 }
 
-/// L2 projection of `origin` onto {x : G x + h >= 0}: the convex QP min ||x - x0||^2 / 2 subject
-/// to the half-spaces. Rows are scaled to unit normals U. First Hildreth's method on the dual
+/// Half-spaces u_i . x + e_i >= 0 with unit normals u_i (rows of `units`) and their Gram matrix
+/// U U^T, kept so that programs sharing rows share its cost. `empty` marks a set with a
+/// violated zero row (0 . x + e >= 0 with e < 0).
+struct UnitHalfspaces {
+  Eigen::MatrixXd units;
+  Eigen::VectorXd offsets;
+  Eigen::MatrixXd gram;
+  bool empty = false;
+};
+
+/// The half-spaces G x + h >= 0 with rows scaled to unit normals; zero rows are dropped (or mark
+/// the set empty). Cost O(K^2 d).
+inline UnitHalfspaces unit_halfspaces(const Eigen::MatrixXd& normals,
+                                      const Eigen::VectorXd& offsets) {
+  UnitHalfspaces result;
+  std::vector<Index> kept;
+  const Eigen::VectorXd norms = normals.rowwise().norm();
+  for (Index k = 0; k < normals.rows(); ++k) {
+    if (norms(k) > 0)
+      kept.push_back(k);
+    else if (offsets(k) < 0)
+      result.empty = true;
+  }
+  const Eigen::VectorXd kept_norms = norms(kept);
+  result.units = kept_norms.cwiseInverse().asDiagonal() * normals(kept, Eigen::all);
+  result.offsets = offsets(kept).cwiseQuotient(kept_norms);
+  result.gram = result.units * result.units.transpose();
+  return result;
+}
+
+/// `set` with the half-space g . x + h >= 0 appended, extending the Gram matrix by one row and
+/// column. Cost O(K d + K^2).
+inline UnitHalfspaces with_halfspace(const UnitHalfspaces& set, const Eigen::VectorXd& normal,
+                                     double offset) {
+  UnitHalfspaces result = set;
+  const double norm = normal.norm();
+  if (!(norm > 0)) {
+    result.empty = result.empty || offset < 0;
+    return result;
+  }
+  const Index rows = set.units.rows();
+  result.units.conservativeResize(rows + 1, Eigen::NoChange);
+  result.units.row(rows) = normal.transpose() / norm;
+  result.offsets.conservativeResize(rows + 1);
+  result.offsets(rows) = offset / norm;
+  const Eigen::VectorXd cross = set.units * result.units.row(rows).transpose();
+  result.gram.conservativeResize(rows + 1, rows + 1);
+  result.gram.col(rows).head(rows) = cross;
+  result.gram.row(rows).head(rows) = cross.transpose();
+  result.gram(rows, rows) = 1;
+  return result;
+}
+
+/// L2 projection of `origin` onto the half-spaces of `set`: the convex QP min ||x - x0||^2 / 2
+/// subject to them. First Hildreth's method on the dual
 /// max_{lambda >= 0} -||U^T lambda||^2 / 2 - lambda . s (s = U x0 + e, the signed distances at
 /// x0): exact coordinate ascent, one constraint at a time, on the Gram matrix U U^T, for at most
 /// `max_sweeps` sweeps; fast when the active normals are well conditioned. When it has not
 /// converged, an LP decides whether the set is empty and gives a feasible point from which
 /// active_set_projection() finishes exactly. Either answer is accepted only when its KKT
-/// residual (kkt_residual) is at most `tolerance`; otherwise SolverError. Cost: O(K^2 d) for
-/// the Gram matrix plus O(K^2) per sweep.
-inline Projection project_l2(Eigen::MatrixXd normals, Eigen::VectorXd offsets,
-                             const Eigen::VectorXd& origin, double tolerance, Index max_sweeps) {
+/// residual (kkt_residual) is at most `tolerance`; otherwise SolverError. Cost: O(K^2) per
+/// sweep.
+inline Projection project_l2(const UnitHalfspaces& set, const Eigen::VectorXd& origin,
+                             double tolerance, Index max_sweeps) {
   Projection result;
-  // Zero rows are either always true or make the set empty.
-  std::vector<Index> kept;
-  for (Index k = 0; k < normals.rows(); ++k) {
-    const double norm = normals.row(k).norm();
-    if (norm > 0) {
-      normals.row(k) /= norm;
-      offsets(k) /= norm;
-      kept.push_back(k);
-    } else if (offsets(k) < 0) {
-      return result;
-    }
-  }
-  const Eigen::MatrixXd units = normals(kept, Eigen::all);
-  const Eigen::VectorXd unit_offsets = offsets(kept);
+  if (set.empty) return result;
+  const Eigen::MatrixXd& units = set.units;
+  const Eigen::VectorXd& unit_offsets = set.offsets;
+  const Eigen::MatrixXd& gram = set.gram;
   const Eigen::VectorXd start = units * origin + unit_offsets;
   result.feasible = true;
   if (units.rows() == 0 || start.minCoeff() >= 0) {
@@ -224,7 +267,6 @@ inline Projection project_l2(Eigen::MatrixXd normals, Eigen::VectorXd offsets,
   }
 
   const Index rows = units.rows();
-  const Eigen::MatrixXd gram = units * units.transpose();
   Eigen::VectorXd lambda = Eigen::VectorXd::Zero(rows);
   Eigen::VectorXd residuals = start;
   const auto accept = [&](const Eigen::VectorXd& multipliers) {
@@ -259,6 +301,14 @@ inline Projection project_l2(Eigen::MatrixXd normals, Eigen::VectorXd offsets,
                     " sweeps, then the active-set method)");
 }
 
+/// KKT tolerance of the L2 programs: ScalarTraits<Scalar>::optimality_tolerance relative to
+/// 1 + ||origin||_inf.
+template <RealScalar Scalar>
+double l2_tolerance(const Eigen::VectorXd& origin) {
+  return double(ScalarTraits<Scalar>::optimality_tolerance) *
+         (1 + origin.lpNorm<Eigen::Infinity>());
+}
+
 /// The point of {x : G x + h >= 0} closest to `origin` in `norm`, or feasible = false when the
 /// set is empty. L2 answers satisfy the KKT conditions within ScalarTraits<Scalar>::
 /// optimality_tolerance relative to 1 + ||origin||_inf. Computed in double. Deterministic.
@@ -267,9 +317,8 @@ Projection project_onto_polyhedron(const Eigen::MatrixXd& normals, const Eigen::
                                    const Eigen::VectorXd& origin, DistanceNorm norm,
                                    Index max_sweeps) {
   if (norm == DistanceNorm::linf) return project_linf(normals, offsets, origin);
-  const double tolerance =
-      double(ScalarTraits<Scalar>::optimality_tolerance) * (1 + origin.lpNorm<Eigen::Infinity>());
-  return project_l2(normals, offsets, origin, tolerance, max_sweeps);
+  return project_l2(unit_halfspaces(normals, offsets), origin, l2_tolerance<Scalar>(origin),
+                    max_sweeps);
 }
 
 /// Distance from `origin` to the half-space {x : g . x + h >= 0} in `norm` (the dual norm of g
@@ -288,13 +337,16 @@ struct WalkRegion {
   PolytopeFunction<Scalar> function;
   Eigen::MatrixXd normals;
   Eigen::VectorXd offsets;
+  UnitHalfspaces halfspaces;  ///< the unit rows and their Gram matrix (L2 only)
 };
 
-/// A queued region: a lower bound on its distance from the point, exact once evaluated.
+/// A queued region: a lower bound on its distance from the point, exact once evaluated (then
+/// `region` holds its data, built only when it is first taken out of the queue).
 template <RealScalar Scalar>
 struct WalkEntry {
   double key = 0;
   bool exact = false;
+  ActivationPattern pattern;
   std::shared_ptr<const WalkRegion<Scalar>> region;
   friend bool operator>(const WalkEntry& a, const WalkEntry& b) { return a.key > b.key; }
 };
@@ -345,13 +397,27 @@ BoundaryDistance<Scalar> boundary_distance(
   const auto make_region = [&](ActivationPattern pattern) {
     PolytopeFunction<Scalar> function(network, std::move(pattern));
     const Polytope<Scalar> polytope(function, options.box);
-    return std::make_shared<const Region>(Region{std::move(function),
-                                                 polytope.normals().template cast<double>(),
-                                                 polytope.offsets().template cast<double>()});
+    Region region{std::move(function),
+                  polytope.normals().template cast<double>(),
+                  polytope.offsets().template cast<double>(),
+                  {}};
+    if (norm == DistanceNorm::l2)
+      region.halfspaces = detail::unit_halfspaces(region.normals, region.offsets);
+    return std::make_shared<const Region>(std::move(region));
   };
-  const auto project = [&](const Eigen::MatrixXd& normals, const Eigen::VectorXd& offsets) {
-    return detail::project_onto_polyhedron<Scalar>(normals, offsets, origin, norm,
-                                                   options.max_sweeps);
+  const double tolerance = detail::l2_tolerance<Scalar>(origin);
+  // The region's own set, or the region with one more half-space (g, h).
+  const auto project = [&](const Region& region, const Eigen::VectorXd* normal, double offset) {
+    if (norm == DistanceNorm::l2)
+      return detail::project_l2(
+          normal ? detail::with_halfspace(region.halfspaces, *normal, offset) : region.halfspaces,
+          origin, tolerance, options.max_sweeps);
+    if (!normal) return detail::project_linf(region.normals, region.offsets, origin);
+    Eigen::MatrixXd normals(region.normals.rows() + 1, origin.size());
+    normals << region.normals, normal->transpose();
+    Eigen::VectorXd offsets(region.offsets.size() + 1);
+    offsets << region.offsets, offset;
+    return detail::project_linf(normals, offsets, origin);
   };
 
   double best = std::numeric_limits<double>::infinity();
@@ -361,7 +427,7 @@ BoundaryDistance<Scalar> boundary_distance(
   {
     ActivationPattern start = activation_pattern(network, point);
     seen.insert(start);
-    queue.push({0.0, true, make_region(std::move(start))});
+    queue.push({0.0, true, start, make_region(start)});
   }
   if (options.box) {
     const auto start = queue.top().region;
@@ -373,10 +439,10 @@ BoundaryDistance<Scalar> boundary_distance(
     if (options.region_budget > 0 && result.regions_visited >= options.region_budget) break;
     Entry entry = queue.top();
     queue.pop();
-    const Region& region = *entry.region;
     if (!entry.exact) {
       ++result.regions_evaluated;
-      const auto projection = project(region.normals, region.offsets);
+      entry.region = make_region(entry.pattern);
+      const auto projection = project(*entry.region, nullptr, 0);
       if (!projection.feasible) continue;
       entry.key = std::max(entry.key, projection.distance);
       entry.exact = true;
@@ -384,23 +450,17 @@ BoundaryDistance<Scalar> boundary_distance(
       continue;
     }
     ++result.regions_visited;
+    const Region& region = *entry.region;
 
     // The closest point of the region where each other class ties with or beats y.
     const Eigen::MatrixXd matrix = region.function.matrix().template cast<double>();
     const Eigen::VectorXd bias = region.function.bias().template cast<double>();
-    const Index rows = region.normals.rows();
-    Eigen::MatrixXd normals(rows + 1, origin.size());
-    Eigen::VectorXd offsets(rows + 1);
-    normals.topRows(rows) = region.normals;
-    offsets.head(rows) = region.offsets;
     for (Index c = 0; c < matrix.rows(); ++c) {
       if (c == y) continue;
       const Eigen::VectorXd normal = (matrix.row(c) - matrix.row(y)).transpose();
       const double offset = bias(c) - bias(y);
       if (detail::halfspace_distance(normal, offset, origin, norm) >= best) continue;
-      normals.row(rows) = normal.transpose();
-      offsets(rows) = offset;
-      const auto projection = project(normals, offsets);
+      const auto projection = project(region, &normal, offset);
       if (projection.feasible && projection.distance < best) {
         best = projection.distance;
         best_point = projection.point;
@@ -420,7 +480,7 @@ BoundaryDistance<Scalar> boundary_distance(
         seen.erase(neighbour);  // may be reached again later with a smaller bound
         continue;
       }
-      queue.push({bound, false, make_region(std::move(neighbour))});
+      queue.push({bound, false, std::move(neighbour), nullptr});
     }
   }
 
