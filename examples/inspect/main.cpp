@@ -1,6 +1,7 @@
 // polyleak-inspect: prints, as JSON on stdout, the activation region of a point, the exact
-// partition of a 2-D box or plane slice, or the region boundaries along a ray, for a network read
-// from polyleak's native format or a PyTorch safetensors state dict.
+// partition of a 2-D box or plane slice, the region boundaries along a ray, or the exact distance
+// to the decision boundary, for a network read from polyleak's native format or a PyTorch
+// safetensors state dict.
 //
 // Bad arguments and bad files: one line on stderr and exit code 2.
 
@@ -251,6 +252,32 @@ Json ray_command(const polyleak::Mlp<double>& network, const std::string& point_
           {"crossings", list}};
 }
 
+Json boundary_command(const polyleak::Mlp<double>& network, const std::string& point_text,
+                      const std::string& norm, Index budget) {
+  const Vector point = parse_vector(point_text, "--point", network.input_dimension());
+  if (norm != "l2" && norm != "linf")
+    throw UsageError("--norm expects l2 or linf, got \"" + norm + "\"");
+  if (budget < 0) throw UsageError("--budget must be >= 0, got " + std::to_string(budget));
+  polyleak::BoundaryDistanceOptions<double> options;
+  options.norm = norm == "l2" ? polyleak::DistanceNorm::l2 : polyleak::DistanceNorm::linf;
+  options.region_budget = budget;
+  const auto result = polyleak::boundary_distance(network, point, options);
+  const auto bound = [](double value) {
+    return std::isfinite(value) ? Json(value) : Json(nullptr);  // JSON has no infinity
+  };
+  return {{"norm", norm},
+          {"distance", bound(result.distance)},
+          {"lower_bound", bound(result.lower_bound)},
+          {"upper_bound", bound(result.upper_bound)},
+          {"certified", result.certified},
+          {"boundary_point",
+           result.boundary_point.size() > 0 ? to_json(result.boundary_point) : Json(nullptr)},
+          {"original_class", result.original_class},
+          {"boundary_class", result.boundary_class},
+          {"regions_visited", result.regions_visited},
+          {"regions_evaluated", result.regions_evaluated}};
+}
+
 int run(int argc, char** argv) {
   CLI::App app{
       "polyleak-inspect: activation regions, partitions and rays of a ReLU network, "
@@ -263,6 +290,8 @@ int run(int argc, char** argv) {
   std::string direction;
   Index crossings = 100;
   double max_distance = std::numeric_limits<double>::infinity();
+  std::string norm = "l2";
+  Index budget = 0;
 
   auto* region = app.add_subcommand("region", "the activation region of a point");
   region->add_option("--model", model, "native model file or PyTorch .safetensors")->required();
@@ -280,6 +309,12 @@ int run(int argc, char** argv) {
   ray->add_option("--direction", direction, "u1,...,ud")->required();
   ray->add_option("--crossings", crossings, "at most this many crossings (default 100)");
   ray->add_option("--max-distance", max_distance, "stop beyond this distance (default: none)");
+
+  auto* boundary = app.add_subcommand("boundary", "the exact distance to the decision boundary");
+  boundary->add_option("--model", model, "native model file or PyTorch .safetensors")->required();
+  boundary->add_option("--point", point, "x1,...,xd")->required();
+  boundary->add_option("--norm", norm, "l2 or linf (default l2)");
+  boundary->add_option("--budget", budget, "regions to solve at most; 0: no limit (default)");
 
   try {
     app.parse(argc, argv);
@@ -299,6 +334,8 @@ int run(int argc, char** argv) {
     result = region_command(network, point, box);
   else if (partition->parsed())
     result = partition_command(network, box, slice);
+  else if (boundary->parsed())
+    result = boundary_command(network, point, norm, budget);
   else
     result = ray_command(network, point, direction, crossings, max_distance);
   std::cout << result.dump(1) << '\n';
