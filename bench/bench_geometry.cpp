@@ -120,6 +120,24 @@ void BM_PolytopeNorms(benchmark::State& state) {
   set_counters(state, state.range(1), passes * forward_flops(sizes));
 }
 
+// Norms and activation patterns from one masked pass, with a workspace kept between iterations
+// (as a raster loop keeps it between blocks).
+template <RealScalar Scalar>
+void BM_PolytopeNormsAndPatterns(benchmark::State& state) {
+  const auto& sizes = sizes_of(int(state.range(0)));
+  const auto network = network_with_biases<Scalar>(sizes);
+  const Matrix<Scalar> points = batch_for<Scalar>(sizes, state.range(1));
+  PolytopeWorkspace<Scalar> workspace;
+  PolytopeNorms<Scalar> norms;
+  ActivationPatternBatch patterns;
+  for (auto _ : state) {
+    polytope_norms(network, points, norms, workspace, &patterns);
+    benchmark::DoNotOptimize(patterns.words.data());
+  }
+  const double passes = double(std::min(sizes.front(), sizes.back()) + 1);
+  set_counters(state, state.range(1), passes * forward_flops(sizes));
+}
+
 // Per region: H-representation within [-1, 1]^d, then facets (one LP per constraint) or the
 // Chebyshev ball (one LP). Args: network, query (0 facets, 1 Chebyshev ball). Regions of 16
 // fixed points are cycled through.
@@ -167,6 +185,8 @@ BENCHMARK(BM_PolytopeFunctionsBatched<double>)
     ->Args({1, 64, 1});
 BENCHMARK(BM_PolytopeNorms<float>)->Args({0, 1 << 14})->Args({1, 64});
 BENCHMARK(BM_PolytopeNorms<double>)->Args({0, 1 << 14})->Args({1, 64});
+BENCHMARK(BM_PolytopeNormsAndPatterns<float>)->Args({0, 1 << 14});
+BENCHMARK(BM_PolytopeNormsAndPatterns<double>)->Args({0, 1 << 14});
 BENCHMARK(BM_RegionQuery)->Args({0, 0})->Args({0, 1})->Args({1, 1})->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

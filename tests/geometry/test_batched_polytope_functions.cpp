@@ -100,3 +100,59 @@ TEST_CASE("spectral norm of analytic matrices") {
   c(2, 2) = 2;
   CHECK(detail::spectral_norm(c) == doctest::Approx(5));
 }
+
+TEST_CASE("spectral norm by the closed form for 2 x n and n x 2 matrices") {
+  // Orthogonal rows of norms 3 and 6: the largest singular value is 6, either way round.
+  Matrix<double> a(2, 3);
+  a << 1, 2, 2, 4, 2, -4;
+  CHECK(detail::spectral_norm(a) == doctest::Approx(6));
+  CHECK(detail::spectral_norm(Matrix<double>(a.transpose())) == doctest::Approx(6));
+}
+
+TEST_CASE_TEMPLATE("patterns from the norms pass equal activation_patterns", Scalar, float,
+                   double) {
+  // 2-D in forward mode with more points than one chunk; 7-D in backward mode; leaky ReLU; more
+  // than 64 hidden neurons (two words per pattern). One workspace and one output for all cases,
+  // so reuse across shapes and sizes is covered.
+  struct Case {
+    std::vector<Index> sizes;
+    Activation activation;
+    Index points;
+  };
+  const std::vector<Case> cases = {{{2, 25, 25, 25, 25, 2}, Activation::relu, 6000},
+                                   {{7, 13, 6, 2}, Activation::relu, 300},
+                                   {{3, 11, 9, 5}, Activation::leaky_relu, 200},
+                                   {{2, 40, 40, 3}, Activation::relu, 100}};
+  PolytopeWorkspace<Scalar> workspace;
+  PolytopeNorms<Scalar> norms;
+  ActivationPatternBatch patterns;
+  std::uint64_t seed = 90;
+  for (const auto& c : cases) {
+    CAPTURE(c.sizes.size());
+    const auto network = test::random_network<Scalar>(c.sizes, ++seed, c.activation);
+    Rng rng(seed);
+    const Matrix<Scalar> points = random_uniform<Scalar>(c.sizes.front(), c.points, -1, 1, rng);
+    for (const auto mode : {PropagationMode::forward, PropagationMode::backward}) {
+      polytope_norms(network, points, norms, workspace, &patterns, mode);
+      const auto expected = activation_patterns(network, points);
+      const auto plain = polytope_norms(network, points, mode);
+      REQUIRE(patterns.size() == c.points);
+      Index mismatches = 0, changes = 0;
+      for (Index j = 0; j < c.points; ++j) {
+        mismatches += patterns.pattern(j) != expected[std::size_t(j)];
+        if (j > 0) {
+          const bool same = expected[std::size_t(j)] == expected[std::size_t(j - 1)];
+          CHECK(patterns.same_pattern(j, j - 1) == same);
+          changes += !same;
+        }
+      }
+      CHECK(mismatches == 0);
+      CHECK(changes > 0);  // the points do lie in several regions
+      CHECK(norms.frobenius_norm == plain.frobenius_norm);
+      CHECK(norms.spectral_norm == plain.spectral_norm);
+      CHECK(norms.bias_max_norm == plain.bias_max_norm);
+      CHECK(norms.predicted_class == plain.predicted_class);
+    }
+  }
+  CHECK_THROWS_AS(patterns.pattern(100), InvalidArgument);
+}

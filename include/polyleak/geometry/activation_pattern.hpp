@@ -200,6 +200,37 @@ void set_layer_bits(ActivationPattern& pattern, Index layer, const Eigen::Matrix
 
 }  // namespace detail
 
+/// The activation patterns of a batch packed into words: column j holds the words of point j's
+/// pattern in the layout of ActivationPattern::words(), so two points share an activation region
+/// iff their columns are equal. Comparing columns needs no allocation, which makes this the form
+/// for per-pixel region tests; pattern() unpacks one point's pattern. Filled by
+/// polytope_norms(network, points, norms, workspace, patterns) from its masked pass.
+struct ActivationPatternBatch {
+  /// words_per_point x n, padding bits above the pattern size zero.
+  Eigen::Matrix<ActivationPattern::Word, Eigen::Dynamic, Eigen::Dynamic> words;
+  /// The all-zero pattern of the network's hidden-layer shape (shared by unpacked patterns).
+  ActivationPattern zeros;
+
+  Index size() const noexcept { return words.cols(); }
+
+  /// Whether points i and j have the same pattern. Unchecked indices; cost O(words_per_point).
+  bool same_pattern(Index i, Index j) const { return words.col(i) == words.col(j); }
+
+  /// The pattern of point j, sharing the layer-offset table of `zeros`. Throws InvalidArgument
+  /// for j outside [0, size()). Cost O(pattern bits).
+  ActivationPattern pattern(Index j) const {
+    POLYLEAK_REQUIRE(j >= 0 && j < size(), "ActivationPatternBatch::pattern: point " +
+                                               std::to_string(j) + " out of range [0, " +
+                                               std::to_string(size()) + ")");
+    ActivationPattern result = zeros;
+    for (Index k = 0; k < result.size(); ++k)
+      result.set_flat(
+          k, (words(k / ActivationPattern::word_bits, j) >> (k % ActivationPattern::word_bits)) &
+                 ActivationPattern::Word{1});
+    return result;
+  }
+};
+
 /// Activation patterns of a batch (input_dimension() x n, one point per column), Alg. 1 for all
 /// points at once: one matrix product per layer, in chunks of detail::geometry_chunk_points
 /// points. All returned patterns share one layer-offset table.

@@ -11,6 +11,7 @@
 
 #include "polyleak/core/check.hpp"
 #include "polyleak/core/scalar.hpp"
+#include "polyleak/geometry/activation_pattern.hpp"
 #include "polyleak/nn/mlp.hpp"
 
 namespace polyleak {
@@ -76,70 +77,135 @@ Index widest_layer(const Mlp<Scalar>& network) {
   return *std::max_element(network.layer_sizes().begin(), network.layer_sizes().end());
 }
 
-/// Forward propagation of one chunk: each point carries [A_l | z_l] (d + 1 columns).
+/// Where a chunk pass writes activation-pattern bits: the word column of the chunk's first point
+/// (columns of words_per_point words, as in ActivationPatternBatch), or nowhere if `words` is
+/// null. The columns must be zero on entry.
+struct PatternBitSink {
+  ActivationPattern::Word* words = nullptr;
+  Index words_per_point = 0;
+
+  /// Sets bits offset .. offset + z.size() - 1 of point j where the pre-activations `z` are
+  /// positive, one word at a time (a bit-wise read-modify-write would stall on the store).
+  template <class Column>
+  void set_layer(Index j, Index offset, const Column& z) const noexcept {
+    using Word = ActivationPattern::Word;
+    constexpr Index bits = ActivationPattern::word_bits;
+    Word* point_words = words + j * words_per_point;
+    Word word = 0;
+    for (Index i = 0; i < z.size(); ++i) {
+      const Index k = offset + i;
+      word |= Word{z(i) > typename Column::Scalar(0)} << (k % bits);
+      if (k % bits == bits - 1 || i + 1 == z.size()) {
+        point_words[k / bits] |= word;
+        word = 0;
+      }
+    }
+  }
+};
+
+/// Work memory of one chunk pass, kept between chunks and calls: it only grows, so a repeated pass
+/// neither allocates nor zero-fills.
+template <RealScalar Scalar>
+struct ChunkWorkspace {
+  PolytopeFunctionBatch<Scalar> chunk;
+  Vector<Scalar> buffer;
+  Matrix<Scalar> slopes;
+
+  /// Two ping-pong halves of `half` scalars each.
+  Scalar* reserve(Index half) {
+    if (buffer.size() < 2 * half) buffer.resize(2 * half);
+    return buffer.data();
+  }
+};
+
+/// Column `column` of every point's block of `block` columns in a matrix of `rows` rows and
+/// `block * n` columns: a strided rows x n view.
+template <class Pointer>
+auto block_column(Pointer data, Index rows, Index n, Index block, Index column) {
+  using Scalar = std::remove_const_t<std::remove_pointer_t<Pointer>>;
+  using Plain = std::conditional_t<std::is_const_v<std::remove_pointer_t<Pointer>>,
+                                   const Matrix<Scalar>, Matrix<Scalar>>;
+  return Eigen::Map<Plain, 0, Eigen::OuterStride<>>(data + column * rows, rows, n,
+                                                    Eigen::OuterStride<>(block * rows));
+}
+
+/// Forward propagation of one chunk: each point carries [A_l | z_l] (d + 1 columns). The mask
+/// of every hidden layer is read off z_l, so `bits` receives the activation patterns for free.
 template <RealScalar Scalar>
 void forward_chunk(const Mlp<Scalar>& network, const Eigen::Ref<const Matrix<Scalar>>& points,
-                   PolytopeFunctionBatch<Scalar>& out, std::vector<Scalar>& buffer) {
+                   ChunkWorkspace<Scalar>& work, const PatternBitSink& bits) {
   using MatrixMap = Eigen::Map<Matrix<Scalar>>;
   const Index d = points.rows();
   const Index n = points.cols();
   const Index block = d + 1;
   const Index width = widest_layer(network) * block * n;
-  buffer.resize(std::size_t(2 * width));
-  Scalar* current_data = buffer.data();
-  Scalar* next_data = buffer.data() + width;
+  Scalar* current_data = work.reserve(width);
+  Scalar* next_data = current_data + width;
 
   // Layer 0 is the same for every point: [W_0 | W_0 x_j + b_0].
   const Matrix<Scalar>& w0 = network.weights(0);
+  for (Index c = 0; c < d; ++c)
+    block_column(current_data, w0.rows(), n, block, c).colwise() = w0.col(c);
   {
-    MatrixMap first(current_data, w0.rows(), block * n);
-    for (Index j = 0; j < n; ++j) {
-      first.middleCols(j * block, d) = w0;
-      first.col(j * block + d).noalias() = w0 * points.col(j);
-      first.col(j * block + d) += network.biases(0);
-    }
+    auto z0 = block_column(current_data, w0.rows(), n, block, d);
+    z0.noalias() = w0 * points;
+    z0.colwise() += network.biases(0);
   }
 
   const Scalar slope = network.negative_slope();
+  Index pattern_offset = 0;
   for (Index l = 1; l < network.layer_count(); ++l) {
-    MatrixMap current(current_data, network.weights(l).cols(), block * n);
+    const Index rows = network.weights(l).cols();
     // a_{l-1} = D z_{l-1} and D A_{l-1}: scale each point's block rows by its slopes.
-    for (Index j = 0; j < n; ++j) {
-      auto columns = current.middleCols(j * block, block);
-      for (Index i = 0; i < columns.rows(); ++i)
-        if (!(columns(i, d) > Scalar(0))) columns.row(i) *= slope;
-    }
+    const auto z = block_column(current_data, rows, n, block, d);
+    work.slopes =
+        (z.array() > Scalar(0)).select(Scalar(1), Matrix<Scalar>::Constant(rows, n, slope));
+    if (bits.words != nullptr)
+      for (Index j = 0; j < n; ++j)
+        bits.set_layer(j, pattern_offset, z.col(j));
+    pattern_offset += rows;
+    for (Index c = 0; c < block; ++c)
+      block_column(current_data, rows, n, block, c).array() *= work.slopes.array();
+
+    const MatrixMap current(current_data, rows, block * n);
     MatrixMap next(next_data, network.weights(l).rows(), block * n);
     next.noalias() = network.weights(l) * current;
-    for (Index j = 0; j < n; ++j)
-      next.col(j * block + d) += network.biases(l);
+    block_column(next_data, next.rows(), n, block, d).colwise() += network.biases(l);
     std::swap(current_data, next_data);
   }
 
   const Index m = network.output_dimension();
-  const MatrixMap current(current_data, m, block * n);
+  PolytopeFunctionBatch<Scalar>& out = work.chunk;
   out.matrices.resize(m, d * n);
-  out.logits.resize(m, n);
-  for (Index j = 0; j < n; ++j) {
-    out.matrices.middleCols(j * d, d) = current.middleCols(j * block, d);
-    out.logits.col(j) = current.col(j * block + d);
-  }
+  for (Index c = 0; c < d; ++c)
+    block_column(out.matrices.data(), m, n, d, c) =
+        block_column(static_cast<const Scalar*>(current_data), m, n, block, c);
+  out.logits = block_column(static_cast<const Scalar*>(current_data), m, n, block, d);
 }
 
 /// Backward propagation of one chunk: one forward pass for the masks, then each point carries
-/// the m rows of W_L D_{L-1} ... W_l D_{l-1}, stacked into one (m n) x n_l matrix.
+/// the m rows of W_L D_{L-1} ... W_l D_{l-1}, stacked into one (m n) x n_l matrix. `bits`
+/// receives the activation patterns of that forward pass.
 template <RealScalar Scalar>
 void backward_chunk(const Mlp<Scalar>& network, const Eigen::Ref<const Matrix<Scalar>>& points,
-                    PolytopeFunctionBatch<Scalar>& out, std::vector<Scalar>& buffer) {
+                    ChunkWorkspace<Scalar>& work, const PatternBitSink& bits) {
   using MatrixMap = Eigen::Map<Matrix<Scalar>>;
   const Index n = points.cols();
   const Index m = network.output_dimension();
   const Index layers = network.layer_count();
   const auto z = network.pre_activations(points);
+  if (bits.words != nullptr) {
+    Index pattern_offset = 0;
+    for (Index l = 0; l + 1 < layers; ++l) {
+      const auto& zl = z[std::size_t(l)];
+      for (Index j = 0; j < n; ++j)
+        bits.set_layer(j, pattern_offset, zl.col(j));
+      pattern_offset += zl.rows();
+    }
+  }
   const Index width = widest_layer(network) * m * n;
-  buffer.resize(std::size_t(2 * width));
-  Scalar* current_data = buffer.data();
-  Scalar* next_data = buffer.data() + width;
+  Scalar* current_data = work.reserve(width);
+  Scalar* next_data = current_data + width;
   const Scalar slope = network.negative_slope();
   // Scales column i of point j's row block by D_{layer}(i) of point j.
   auto mask = [&](MatrixMap& stacked, Index layer) {
@@ -166,6 +232,7 @@ void backward_chunk(const Mlp<Scalar>& network, const Eigen::Ref<const Matrix<Sc
 
   const Index d = points.rows();
   const MatrixMap current(current_data, m * n, d);
+  PolytopeFunctionBatch<Scalar>& out = work.chunk;
   out.matrices.resize(m, d * n);
   for (Index j = 0; j < n; ++j)
     out.matrices.middleCols(j * d, d) = current.middleRows(j * m, m);
@@ -173,54 +240,71 @@ void backward_chunk(const Mlp<Scalar>& network, const Eigen::Ref<const Matrix<Sc
 }
 
 /// Calls `visit(start, chunk)` for consecutive chunks of the batch, `chunk` holding the
-/// polytope functions of points start .. start + chunk.size() - 1.
+/// polytope functions of points start .. start + chunk.size() - 1. If `patterns` is not null, it
+/// is resized to the batch and receives every point's activation pattern from the same pass.
 template <RealScalar Scalar, class Visitor>
 void for_each_polytope_function_chunk(const Mlp<Scalar>& network,
                                       const Eigen::Ref<const Matrix<Scalar>>& points,
-                                      PropagationMode mode, Visitor&& visit) {
+                                      PropagationMode mode, ChunkWorkspace<Scalar>& work,
+                                      ActivationPatternBatch* patterns, Visitor&& visit) {
   POLYLEAK_REQUIRE(points.rows() == network.input_dimension(),
                    "batch has " + std::to_string(points.rows()) +
                        " rows (coordinates), network expects " +
                        std::to_string(network.input_dimension()) + "; points are columns");
+  PatternBitSink bits;
+  if (patterns != nullptr) {
+    patterns->zeros = ActivationPattern::zeros_for(network);
+    bits.words_per_point = Index(patterns->zeros.words().size());
+    patterns->words.setZero(bits.words_per_point, points.cols());
+  }
   const bool forward = resolved_propagation_mode(network, mode) == PropagationMode::forward;
   const Index per_point = widest_layer(network) *
                           (forward ? network.input_dimension() + 1 : network.output_dimension());
   const Index chunk_points = std::max(minimum_chunk_points, chunk_scalar_budget / per_point);
-  PolytopeFunctionBatch<Scalar> chunk;
-  std::vector<Scalar> buffer;
   for (Index start = 0; start < points.cols(); start += chunk_points) {
     const Index count = std::min(chunk_points, points.cols() - start);
     const auto chunk_points_view = points.middleCols(start, count);
+    if (patterns != nullptr) bits.words = patterns->words.col(start).data();
     if (forward)
-      forward_chunk<Scalar>(network, chunk_points_view, chunk, buffer);
+      forward_chunk<Scalar>(network, chunk_points_view, work, bits);
     else
-      backward_chunk<Scalar>(network, chunk_points_view, chunk, buffer);
-    // b_P = z_L(x) - A_P x.
+      backward_chunk<Scalar>(network, chunk_points_view, work, bits);
+    // b_P = z_L(x) - A_P x, one input coordinate at a time over the whole chunk.
+    PolytopeFunctionBatch<Scalar>& chunk = work.chunk;
     const Index d = points.rows();
+    const Index m = chunk.logits.rows();
     chunk.biases = chunk.logits;
-    for (Index j = 0; j < count; ++j)
-      chunk.biases.col(j).noalias() -=
-          chunk.matrices.middleCols(j * d, d) * chunk_points_view.col(j);
+    for (Index c = 0; c < d; ++c)
+      chunk.biases.array() -=
+          block_column(static_cast<const Scalar*>(chunk.matrices.data()), m, count, d, c)
+              .array()
+              .rowwise() *
+          chunk_points_view.row(c).array();
     visit(start, static_cast<const PolytopeFunctionBatch<Scalar>&>(chunk));
   }
 }
 
 /// Largest singular value of `a`, from the largest eigenvalue of the smaller Gram matrix (closed
-/// form for 1 x 1 and 2 x 2 Gram matrices).
+/// form, without allocation, for 1 x 1 and 2 x 2 Gram matrices).
 template <class Derived>
 typename Derived::Scalar spectral_norm(const Eigen::MatrixBase<Derived>& a) {
   using Scalar = typename Derived::Scalar;
-  const Matrix<Scalar> gram =
-      a.rows() <= a.cols() ? Matrix<Scalar>(a * a.transpose()) : Matrix<Scalar>(a.transpose() * a);
+  const bool by_rows = a.rows() <= a.cols();
+  const Index size = by_rows ? a.rows() : a.cols();
+  // Entry (i, j) of the smaller Gram matrix.
+  auto gram = [&](Index i, Index j) {
+    return by_rows ? a.row(i).dot(a.row(j)) : a.col(i).dot(a.col(j));
+  };
   Scalar largest = 0;
-  if (gram.rows() == 1) {
+  if (size == 1) {
     largest = gram(0, 0);
-  } else if (gram.rows() == 2) {
-    const Scalar half_trace = (gram(0, 0) + gram(1, 1)) / 2;
-    const Scalar half_gap = (gram(0, 0) - gram(1, 1)) / 2;
-    largest = half_trace + std::hypot(half_gap, gram(0, 1));
-  } else if (gram.rows() > 2) {
-    largest = Eigen::SelfAdjointEigenSolver<Matrix<Scalar>>(gram, Eigen::EigenvaluesOnly)
+  } else if (size == 2) {
+    const Scalar g00 = gram(0, 0), g11 = gram(1, 1);
+    largest = (g00 + g11) / 2 + std::hypot((g00 - g11) / 2, gram(0, 1));
+  } else if (size > 2) {
+    const Matrix<Scalar> full =
+        by_rows ? Matrix<Scalar>(a * a.transpose()) : Matrix<Scalar>(a.transpose() * a);
+    largest = Eigen::SelfAdjointEigenSolver<Matrix<Scalar>>(full, Eigen::EigenvaluesOnly)
                   .eigenvalues()
                   .maxCoeff();
   }
@@ -228,6 +312,16 @@ typename Derived::Scalar spectral_norm(const Eigen::MatrixBase<Derived>& a) {
 }
 
 }  // namespace detail
+
+/// Work memory of polytope_norms and polytope_functions kept between calls: a caller that
+/// repeats them on batches of similar size (one per raster block, say) then neither allocates
+/// nor zero-fills chunk buffers after the first call. Its contents are internal. Not for
+/// concurrent use: one workspace per thread.
+/// @tparam Scalar float or double.
+template <RealScalar Scalar>
+struct PolytopeWorkspace {
+  detail::ChunkWorkspace<Scalar> chunks;  ///< internal
+};
 
 /// A_P and b_P of the activation region of every point of a batch (input_dimension() x n, one
 /// point per column), computed as a masked chain of matrix products in chunks: each layer is one
@@ -247,8 +341,10 @@ PolytopeFunctionBatch<Scalar> polytope_functions(
   batch.matrices.resize(m, d * points.cols());
   batch.biases.resize(m, points.cols());
   batch.logits.resize(m, points.cols());
+  detail::ChunkWorkspace<Scalar> work;
   detail::for_each_polytope_function_chunk(
-      network, points, mode, [&](Index start, const PolytopeFunctionBatch<Scalar>& chunk) {
+      network, points, mode, work, nullptr,
+      [&](Index start, const PolytopeFunctionBatch<Scalar>& chunk) {
         batch.matrices.middleCols(start * d, chunk.matrices.cols()) = chunk.matrices;
         batch.biases.middleCols(start, chunk.size()) = chunk.biases;
         batch.logits.middleCols(start, chunk.size()) = chunk.logits;
@@ -256,9 +352,50 @@ PolytopeFunctionBatch<Scalar> polytope_functions(
   return batch;
 }
 
+/// The polytope-function norms of every point of a batch, written into `norms` (resized to the
+/// batch), and, if `patterns` is not null, every point's activation pattern from the same masked
+/// pass (equal to activation_patterns(network, points) up to rounding of pre-activations within
+/// a few ulps of 0). Chunk buffers come from `workspace` and stay there for the next call; when
+/// `norms` and `patterns` already have the batch's size, a repeated call does not allocate
+/// besides the Gram matrices of networks with min(d, m) > 2.
+/// @tparam Scalar float or double.
+/// Throws InvalidArgument for a wrong row count. Cost: that of polytope_functions plus one Gram
+/// matrix and its eigenvalues (size min(d, m)) per point; the patterns add one bit test per hidden
+/// neuron and point. Deterministic.
+template <RealScalar Scalar>
+void polytope_norms(const Mlp<Scalar>& network,
+                    const std::type_identity_t<Eigen::Ref<const Matrix<Scalar>>>& points,
+                    PolytopeNorms<Scalar>& norms, PolytopeWorkspace<Scalar>& workspace,
+                    ActivationPatternBatch* patterns = nullptr,
+                    PropagationMode mode = PropagationMode::automatic) {
+  const Index n = points.cols();
+  norms.frobenius_norm.resize(n);
+  norms.spectral_norm.resize(n);
+  norms.bias_max_norm.resize(n);
+  norms.output_norm.resize(n);
+  norms.confidence.resize(n);
+  norms.predicted_class.resize(std::size_t(n));
+  detail::for_each_polytope_function_chunk(
+      network, points, mode, workspace.chunks, patterns,
+      [&](Index start, const PolytopeFunctionBatch<Scalar>& chunk) {
+        const Index count = chunk.size();
+        norms.confidence.segment(start, count) = confidence(chunk.logits);
+        norms.output_norm.segment(start, count) = chunk.logits.colwise().norm().transpose();
+        norms.bias_max_norm.segment(start, count) =
+            chunk.biases.cwiseAbs().colwise().maxCoeff().transpose();
+        for (Index j = 0; j < count; ++j) {
+          const auto a = chunk.matrix(j);
+          const Index k = start + j;
+          norms.frobenius_norm(k) = a.norm();
+          norms.spectral_norm(k) = detail::spectral_norm(a);
+          chunk.logits.col(j).maxCoeff(&norms.predicted_class[std::size_t(k)]);
+        }
+      });
+}
+
 /// The polytope-function norms of every point of a batch, computed chunk by chunk without
 /// keeping all matrices A_P (memory O(chunk) besides the result). Suited to raster maps and
-/// attack features.
+/// attack features; repeated callers keep a PolytopeWorkspace with the overload above.
 /// @tparam Scalar float or double.
 /// Throws InvalidArgument for a wrong row count. Cost: that of polytope_functions plus one Gram
 /// matrix and its eigenvalues (size min(d, m)) per point. Deterministic.
@@ -267,28 +404,9 @@ PolytopeNorms<Scalar> polytope_norms(
     const Mlp<Scalar>& network,
     const std::type_identity_t<Eigen::Ref<const Matrix<Scalar>>>& points,
     PropagationMode mode = PropagationMode::automatic) {
-  const Index n = points.cols();
   PolytopeNorms<Scalar> norms;
-  norms.frobenius_norm.resize(n);
-  norms.spectral_norm.resize(n);
-  norms.bias_max_norm.resize(n);
-  norms.output_norm.resize(n);
-  norms.confidence.resize(n);
-  norms.predicted_class.resize(std::size_t(n));
-  detail::for_each_polytope_function_chunk(
-      network, points, mode, [&](Index start, const PolytopeFunctionBatch<Scalar>& chunk) {
-        const Vector<Scalar> chunk_confidence = confidence(chunk.logits);
-        for (Index j = 0; j < chunk.size(); ++j) {
-          const auto a = chunk.matrix(j);
-          const Index k = start + j;
-          norms.frobenius_norm(k) = a.norm();
-          norms.spectral_norm(k) = detail::spectral_norm(a);
-          norms.bias_max_norm(k) = chunk.biases.col(j).cwiseAbs().maxCoeff();
-          norms.output_norm(k) = chunk.logits.col(j).norm();
-          norms.confidence(k) = chunk_confidence(j);
-          chunk.logits.col(j).maxCoeff(&norms.predicted_class[std::size_t(k)]);
-        }
-      });
+  PolytopeWorkspace<Scalar> workspace;
+  polytope_norms(network, points, norms, workspace, nullptr, mode);
   return norms;
 }
 

@@ -148,19 +148,22 @@ inline constexpr Index raster_batch_pixels = 16384;
 }  // namespace detail
 
 /// All raster maps of `network` over `grid` (Alg. 8): for every pixel the predicted class,
-/// confidence, output norm, ||A_P||_F, ||A_P||_2 and ||b_P||_inf (through polytope_norms, the
-/// batched norms path) and, if options.regions, the activation-region edges and the number of
-/// distinct regions (through activation_patterns).
+/// confidence, output norm, ||A_P||_F, ||A_P||_2 and ||b_P||_inf and, if options.regions, the
+/// activation-region edges and the number of distinct regions, all from one batched masked pass
+/// per block (polytope_norms with an ActivationPatternBatch).
 ///
-/// Work is split into blocks of whole rows, processed in parallel with OpenMP (all threads);
-/// each block also computes the patterns of the row below it for the edge test.
+/// Work is split into blocks of whole rows, processed in parallel with OpenMP (all threads), each
+/// thread keeping its work memory between blocks; the edges between the last row of a block and
+/// the first row of the next are set after all blocks, from the patterns of those two rows.
 /// @tparam Scalar float or double.
 /// Throws InvalidArgument for an invalid grid (see RasterGrid::require_valid). Cost: about
-/// (min(d, m) + 1) forward passes per pixel, plus one more with options.regions. Deterministic
-/// (results do not depend on the thread count).
+/// (min(d, m) + 1) forward passes per pixel; options.regions adds a bit test per hidden neuron
+/// and a comparison of packed patterns per pixel. Deterministic (results do not depend on the
+/// thread count).
 template <RealScalar Scalar>
 RasterMaps<Scalar> compute_raster_maps(const Mlp<Scalar>& network, const RasterGrid<Scalar>& grid,
                                        const RasterOptions& options = {}) {
+  using PatternWords = Eigen::Matrix<ActivationPattern::Word, Eigen::Dynamic, Eigen::Dynamic>;
   grid.require_valid(network, "compute_raster_maps");
   const Index width = grid.width(), height = grid.height();
   RasterMaps<Scalar> maps;
@@ -174,21 +177,29 @@ RasterMaps<Scalar> compute_raster_maps(const Mlp<Scalar>& network, const RasterG
 
   const Index rows_per_block = std::max<Index>(1, detail::raster_batch_pixels / width);
   const Index blocks = (height + rows_per_block - 1) / rows_per_block;
+  // Patterns of each block's first and last row, block b in columns b * width onwards.
+  const Index words_per_point = Index(ActivationPattern::zeros_for(network).words().size());
+  PatternWords first_rows, last_rows;
+  if (options.regions) {
+    first_rows.resize(words_per_point, blocks * width);
+    last_rows.resize(words_per_point, blocks * width);
+  }
   std::unordered_set<ActivationPattern> all_patterns;
   std::exception_ptr failure;
 
 #pragma omp parallel
   {
     std::unordered_set<ActivationPattern> seen;
+    PolytopeWorkspace<Scalar> workspace;
+    PolytopeNorms<Scalar> norms;
+    ActivationPatternBatch patterns;
 #pragma omp for schedule(dynamic)
     for (Index block = 0; block < blocks; ++block) {
       try {
         const Index first = block * rows_per_block;
         const Index rows = std::min(rows_per_block, height - first);
-        // One extra row below the block (if any) for the edge test of its last row.
-        const Index pattern_rows = options.regions ? std::min(rows + 1, height - first) : 0;
-        const Matrix<Scalar> points = grid.row_points(first, std::max(rows, pattern_rows));
-        const auto norms = polytope_norms(network, points.leftCols(rows * width), options.mode);
+        polytope_norms(network, grid.row_points(first, rows), norms, workspace,
+                       options.regions ? &patterns : nullptr, options.mode);
         for (Index r = 0; r < rows; ++r)
           for (Index x = 0; x < width; ++x) {
             const Index j = r * width + x, y = first + r;
@@ -200,20 +211,19 @@ RasterMaps<Scalar> compute_raster_maps(const Mlp<Scalar>& network, const RasterG
             maps.bias_max_norm(y, x) = norms.bias_max_norm(j);
           }
         if (options.regions) {
-          std::vector<ActivationPattern> patterns =
-              activation_patterns(network, points.leftCols(pattern_rows * width));
           for (Index r = 0; r < rows; ++r)
             for (Index x = 0; x < width; ++x) {
-              const auto& p = patterns[std::size_t(r * width + x)];
-              const bool right = x + 1 < width && p != patterns[std::size_t(r * width + x + 1)];
-              const bool below =
-                  r + 1 < pattern_rows && p != patterns[std::size_t((r + 1) * width + x)];
+              const Index j = r * width + x;
+              const bool right = x + 1 < width && !patterns.same_pattern(j, j + 1);
+              const bool below = r + 1 < rows && !patterns.same_pattern(j, j + width);
               maps.region_edges(first + r, x) = right || below;
             }
+          first_rows.middleCols(block * width, width) = patterns.words.leftCols(width);
+          last_rows.middleCols(block * width, width) = patterns.words.rightCols(width);
           // A pixel with its left neighbour's pattern adds nothing new to the set.
           for (Index j = 0; j < rows * width; ++j)
-            if (j % width == 0 || patterns[std::size_t(j)] != patterns[std::size_t(j - 1)])
-              seen.insert(patterns[std::size_t(j)]);
+            if (j % width == 0 || !patterns.same_pattern(j, j - 1))
+              seen.insert(patterns.pattern(j));
         }
       } catch (...) {
 #pragma omp critical(polyleak_raster_failure)
@@ -224,6 +234,14 @@ RasterMaps<Scalar> compute_raster_maps(const Mlp<Scalar>& network, const RasterG
     all_patterns.merge(seen);
   }
   if (failure) std::rethrow_exception(failure);
+
+  if (options.regions)
+    for (Index block = 0; block + 1 < blocks; ++block) {
+      const Index y = std::min(height, (block + 1) * rows_per_block) - 1;
+      for (Index x = 0; x < width; ++x)
+        if (last_rows.col(block * width + x) != first_rows.col((block + 1) * width + x))
+          maps.region_edges(y, x) = true;
+    }
   maps.distinct_region_count = Index(all_patterns.size());
   return maps;
 }
