@@ -295,6 +295,8 @@ inline Projection project_l2(const UnitHalfspaces& set, const Eigen::VectorXd& o
   const auto multipliers =
       active_set_projection(units, unit_offsets, origin, *feasible, tolerance / 4);
   if (multipliers && accept(*multipliers)) return result;
+  // TODO(#6): on Adult's 108-256-256-2 target (float) one 513-row program ended here (see
+  // docs/results.md); a degenerate working set or the 4 (K + d) step cap is the suspect.
   throw SolverError("project_onto_polyhedron: L2 projection onto " + std::to_string(rows) +
                     " half-spaces did not reach KKT residual " + std::to_string(tolerance) +
                     " (Hildreth's method: " + std::to_string(max_sweeps) +
