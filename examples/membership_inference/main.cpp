@@ -50,15 +50,31 @@ const std::vector<std::string> attack_names = {"gap",
                                                "ml-leaks-label-boosted-trees",
                                                "lira-online",
                                                "lira-offline"};
-/// The geometry and label-only attacks (boundary_distance_attack.hpp, label_only_attack.hpp):
-/// selectable with --attacks, not run by default (each costs many queries per point).
-const std::vector<std::string> boundary_attack_names = {"gradient-boundary-confidence",
-                                                        "gradient-boundary-output-norm",
-                                                        "gradient-boundary-jacobian-norm",
-                                                        "gradient-boundary-bias-norm",
-                                                        "exact-boundary",
-                                                        "noise-robustness",
-                                                        "hop-skip-jump"};
+/// The geometry and label-only attacks (boundary_distance_attack.hpp, label_only_attack.hpp,
+/// activation_polytope_attack.hpp): selectable with --attacks, not run by default (each costs
+/// many queries per point).
+const std::vector<std::string> boundary_attack_names = {
+    "gradient-boundary-confidence",
+    "gradient-boundary-output-norm",
+    "gradient-boundary-jacobian-norm",
+    "gradient-boundary-bias-norm",
+    "exact-boundary",
+    "noise-robustness",
+    "hop-skip-jump",
+    "polytope-mlp",
+    "polytope-boosted-trees",
+    "ml-leaks-polytope-mlp",
+    "ml-leaks-polytope-boosted-trees",
+    "polytope-hyperedge-mlp",
+    "polytope-hyperedge-boosted-trees",
+    "ml-leaks-polytope-hyperedge-mlp",
+    "ml-leaks-polytope-hyperedge-boosted-trees"};
+
+/// Rays of the activation-polytope attacks (--polytope-rays, --polytope-crossings).
+struct PolytopeRays {
+  Index rays = 4;
+  Index crossings = 8;
+};
 
 fs::path default_data_dir(const std::string& dataset) {
   if (dataset == "fashion-mnist") return POLYLEAK_DEFAULT_FASHION_MNIST;
@@ -147,16 +163,18 @@ Experiment load_experiment(const std::string& dataset, const fs::path& folder, b
 }
 
 std::unique_ptr<MembershipAttack<Scalar>> make_attack(const std::string& name, const Experiment& e,
-                                                      Index lira_models, std::uint64_t seed) {
+                                                      Index lira_models, const PolytopeRays& rays,
+                                                      std::uint64_t seed) {
   if (name == "gap") return std::make_unique<GapAttack<Scalar>>();
   if (name == "confidence-threshold") return std::make_unique<ConfidenceThresholdAttack<Scalar>>();
   if (name == "loss-threshold")
     return std::make_unique<ConfidenceThresholdAttack<Scalar>>(ConfidenceScore::true_class);
   if (name.starts_with("ml-leaks-")) {
     MlLeaksOptions<Scalar> options;
-    options.seed = seed;
+    options.attack_model.seed = seed;
     options.with_true_class = name.starts_with("ml-leaks-label-");
-    if (name.ends_with("-boosted-trees")) options.model = AttackModelKind::boosted_trees;
+    if (name.ends_with("-boosted-trees"))
+      options.attack_model.kind = AttackModelKind::boosted_trees;
     return std::make_unique<MlLeaksAttack<Scalar>>(options);
   }
   if (name == "lira-online" || name == "lira-offline") {
@@ -186,6 +204,19 @@ std::unique_ptr<MembershipAttack<Scalar>> make_attack(const std::string& name, c
     HopSkipJumpOptions options;
     options.seed = seed;
     return std::make_unique<HopSkipJumpAttack<Scalar>>(options);
+  }
+  if (name.find("polytope-") != std::string::npos) {
+    ActivationPolytopeOptions<Scalar> options;
+    options.with_ml_leaks = name.starts_with("ml-leaks-");
+    if (name.find("-hyperedge-") != std::string::npos)
+      options.shooting = PolytopeRayShooting::hyperedge;
+    if (name.ends_with("-boosted-trees"))
+      options.attack_model.kind = AttackModelKind::boosted_trees;
+    options.ray_count = rays.rays;
+    options.crossing_count = rays.crossings;
+    options.seed = seed;
+    options.attack_model.seed = seed;
+    return std::make_unique<ActivationPolytopeAttack<Scalar>>(options);
   }
   throw UsageError("unknown attack '" + name + "'");
 }
@@ -281,6 +312,7 @@ int run(int argc, char** argv) {
   fs::path data_dir, out = "out/membership_inference";
   std::uint64_t seed = 0;
   Index lira_models = 16;
+  PolytopeRays polytope_rays;
   bool quick = false;
   Index epochs = 0;
   std::string hidden_text;
@@ -296,6 +328,13 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", seed, "seed of split, training and attacks")->capture_default_str();
   app.add_option("--lira-models", lira_models, "LiRA shadow models K (even, >= 4)")
+      ->capture_default_str();
+  app.add_option("--polytope-rays", polytope_rays.rays, "rays per point of the polytope attacks")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  app.add_option("--polytope-crossings", polytope_rays.crossings,
+                 "boundaries measured per ray of the polytope attacks")
+      ->check(CLI::PositiveNumber)
       ->capture_default_str();
   app.add_option("--epochs", epochs, "training epochs of every network (0: the data set's default)")
       ->check(CLI::NonNegativeNumber);
@@ -352,7 +391,7 @@ int run(int argc, char** argv) {
 
   std::vector<AttackResult> results;
   for (const std::string& name : attacks) {
-    auto attack = make_attack(name, e, lira_models, seed);
+    auto attack = make_attack(name, e, lira_models, polytope_rays, seed);
     log(LogLevel::progress, "fitting " + name + " on shadow data");
     attack->fit(shadow);
     for (AttackResult& r : evaluate_attack(*attack, models.target, evaluation)) {

@@ -1,7 +1,9 @@
 #pragma once
 // Umbrella header of module attack.
 
+#include "polyleak/attack/activation_polytope_attack.hpp"
 #include "polyleak/attack/attack_features.hpp"
+#include "polyleak/attack/attack_model.hpp"
 #include "polyleak/attack/boosted_trees.hpp"
 #include "polyleak/attack/boundary_distance_attack.hpp"
 #include "polyleak/attack/confidence_attack.hpp"

@@ -264,9 +264,9 @@ TEST_CASE_TEMPLATE("every attack beats chance on a deliberately overfit model", 
       std::make_unique<ConfidenceThresholdAttack<Scalar>>(ConfidenceScore::true_class));
   attacks.push_back(std::make_unique<MlLeaksAttack<Scalar>>());
   MlLeaksOptions<Scalar> trees;
-  trees.model = AttackModelKind::boosted_trees;
-  trees.trees.tree_count = 100;
-  trees.trees.thread_count = 1;
+  trees.attack_model.kind = AttackModelKind::boosted_trees;
+  trees.attack_model.trees.tree_count = 100;
+  trees.attack_model.trees.thread_count = 1;
   attacks.push_back(std::make_unique<MlLeaksAttack<Scalar>>(trees));
   for (MlLeaksOptions<Scalar> with_label : {MlLeaksOptions<Scalar>{}, trees}) {
     with_label.with_true_class = true;
@@ -351,13 +351,13 @@ TEST_CASE_TEMPLATE("label-aware attacks score the true class", Scalar, float, do
   CHECK(top.score(more, relabelled) == top.score(more, evaluation.candidates()));
   MlLeaksOptions<Scalar> options;
   options.with_true_class = true;
-  options.model = AttackModelKind::boosted_trees;
-  options.trees.tree_count = 20;
-  options.trees.thread_count = 1;
+  options.attack_model.kind = AttackModelKind::boosted_trees;
+  options.attack_model.trees.tree_count = 20;
+  options.attack_model.trees.thread_count = 1;
   MlLeaksAttack<Scalar> label_trees(options);
   CHECK(label_trees.name() == "ml-leaks-label-boosted-trees");
   label_trees.fit(shadow);
   CHECK(label_trees.score(more, relabelled) != label_trees.score(more, evaluation.candidates()));
-  options.model = AttackModelKind::mlp;
+  options.attack_model.kind = AttackModelKind::mlp;
   CHECK(MlLeaksAttack<Scalar>(options).name() == "ml-leaks-label-mlp");
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Attack features computed from a model's logits: sorted top-k posteriors (ML-Leaks), the log of
-// the top posterior (threshold attack) and the logit-scaled confidence of the true class (LiRA).
+// the top posterior (threshold attack), the logit-scaled confidence of the true class (LiRA), and
+// ML-Leaks' feature vector built from them.
 // All are computed in double from the logits, so that posteriors near 1 do not saturate.
 
 #include <algorithm>
@@ -75,6 +76,21 @@ std::vector<double> logit_scaled_confidence(const Eigen::MatrixBase<Derived>& lo
     phi[std::size_t(j)] = double(logits(y, j)) - largest - std::log(sum);
   }
   return phi;
+}
+
+/// ML-Leaks' attack features of each column of `logits` (double): the `top_k` largest posteriors
+/// (sorted_posteriors()), followed, if `with_true_class`, by the logit-scaled confidence of the
+/// label (logit_scaled_confidence()). Preconditions as for those two. Cost O(n m log m).
+template <class Derived>
+Matrix<double> ml_leaks_features(const Eigen::MatrixBase<Derived>& logits,
+                                 const std::vector<Index>& labels, Index top_k,
+                                 bool with_true_class) {
+  if (!with_true_class) return sorted_posteriors(logits, top_k);
+  Matrix<double> result(top_k + 1, logits.cols());
+  result.topRows(top_k) = sorted_posteriors(logits, top_k);
+  const std::vector<double> phi = logit_scaled_confidence(logits, labels);
+  result.row(top_k) = Eigen::Map<const Vector<double>>(phi.data(), Index(phi.size())).transpose();
+  return result;
 }
 
 }  // namespace polyleak
