@@ -216,6 +216,14 @@ TEST_CASE("shadow data and the target evaluation set keep their halves apart") {
   CHECK(std::count(evaluation.is_member().begin(), evaluation.is_member().end(), true) == 20);
   CHECK(evaluation.candidates().features.leftCols(20) == split.target_train.features.leftCols(20));
   CHECK(evaluation.candidates().features.rightCols(20) == split.target_test.features);
+  const auto subset = TargetEvaluationSet<float>::from_split(split, 7);
+  CHECK(subset.candidates().size() == 14);
+  CHECK(subset.is_member() == std::vector<bool>{1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0});
+  CHECK(subset.candidates().features.leftCols(7) == split.target_train.features.leftCols(7));
+  CHECK(subset.candidates().features.rightCols(7) == split.target_test.features.leftCols(7));
+  CHECK(TargetEvaluationSet<float>::from_split(split, 500).candidates().size() == 40);
+  CHECK_THROWS_WITH_AS(TargetEvaluationSet<float>::from_split(split, -1),
+                       doctest::Contains("per_side is -1"), InvalidArgument);
 
   CHECK_THROWS_AS(ShadowData<float>::from_split(split, Mlp<float>({5, 3})), InvalidArgument);
   auto no_shadow = split;

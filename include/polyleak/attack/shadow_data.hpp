@@ -113,18 +113,23 @@ class ShadowData {
 };
 
 /// A balanced evaluation set of the target: as many members (from target_train) as non-members
-/// (from target_test), the first min(|train|, |test|) of each (the split is already shuffled).
+/// (from target_test), the first min(|train|, |test|) of each (the split is already shuffled),
+/// or the first `per_side` of each when `per_side` is positive and smaller (a random balanced
+/// subset, for attacks too costly to score on every point).
 /// Only evaluate_attack() reads the membership; attacks see candidates() alone.
 /// @tparam Scalar float or double.
 template <RealScalar Scalar>
 class TargetEvaluationSet {
  public:
-  /// Throws InvalidArgument if target_train or target_test is empty.
-  static TargetEvaluationSet from_split(const MembershipSplit<Scalar>& split) {
-    const Index count = std::min(split.target_train.size(), split.target_test.size());
+  /// Throws InvalidArgument if target_train or target_test is empty or `per_side` is negative.
+  static TargetEvaluationSet from_split(const MembershipSplit<Scalar>& split, Index per_side = 0) {
+    POLYLEAK_REQUIRE(per_side >= 0, "TargetEvaluationSet: per_side is " + std::to_string(per_side) +
+                                        ", expected >= 0");
+    Index count = std::min(split.target_train.size(), split.target_test.size());
     POLYLEAK_REQUIRE(count > 0, "TargetEvaluationSet needs target members and non-members, got " +
                                     std::to_string(split.target_train.size()) + " and " +
                                     std::to_string(split.target_test.size()));
+    if (per_side > 0) count = std::min(count, per_side);
     std::vector<Index> first(static_cast<std::size_t>(count));
     for (Index i = 0; i < count; ++i)
       first[std::size_t(i)] = i;
