@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -162,9 +163,24 @@ Experiment load_experiment(const std::string& dataset, const fs::path& folder, b
   return e;
 }
 
-std::unique_ptr<MembershipAttack<Scalar>> make_attack(const std::string& name, const Experiment& e,
-                                                      Index lira_models, const PolytopeRays& rays,
-                                                      std::uint64_t seed) {
+/// The attack called `name` (one of attack_names or boundary_attack_names). The polytope names
+/// come first: "ml-leaks-polytope-..." must not be read as an ML-Leaks variant.
+std::unique_ptr<MembershipAttack<Scalar>> build_attack(const std::string& name, const Experiment& e,
+                                                       Index lira_models, const PolytopeRays& rays,
+                                                       std::uint64_t seed) {
+  if (name.find("polytope-") != std::string::npos) {
+    ActivationPolytopeOptions<Scalar> options;
+    options.with_ml_leaks = name.starts_with("ml-leaks-");
+    if (name.find("-hyperedge-") != std::string::npos)
+      options.shooting = PolytopeRayShooting::hyperedge;
+    if (name.ends_with("-boosted-trees"))
+      options.attack_model.kind = AttackModelKind::boosted_trees;
+    options.ray_count = rays.rays;
+    options.crossing_count = rays.crossings;
+    options.seed = seed;
+    options.attack_model.seed = seed;
+    return std::make_unique<ActivationPolytopeAttack<Scalar>>(options);
+  }
   if (name == "gap") return std::make_unique<GapAttack<Scalar>>();
   if (name == "confidence-threshold") return std::make_unique<ConfidenceThresholdAttack<Scalar>>();
   if (name == "loss-threshold")
@@ -205,20 +221,17 @@ std::unique_ptr<MembershipAttack<Scalar>> make_attack(const std::string& name, c
     options.seed = seed;
     return std::make_unique<HopSkipJumpAttack<Scalar>>(options);
   }
-  if (name.find("polytope-") != std::string::npos) {
-    ActivationPolytopeOptions<Scalar> options;
-    options.with_ml_leaks = name.starts_with("ml-leaks-");
-    if (name.find("-hyperedge-") != std::string::npos)
-      options.shooting = PolytopeRayShooting::hyperedge;
-    if (name.ends_with("-boosted-trees"))
-      options.attack_model.kind = AttackModelKind::boosted_trees;
-    options.ray_count = rays.rays;
-    options.crossing_count = rays.crossings;
-    options.seed = seed;
-    options.attack_model.seed = seed;
-    return std::make_unique<ActivationPolytopeAttack<Scalar>>(options);
-  }
   throw UsageError("unknown attack '" + name + "'");
+}
+
+/// build_attack(), checked: the attack built must report the name asked for.
+std::unique_ptr<MembershipAttack<Scalar>> make_attack(const std::string& name, const Experiment& e,
+                                                      Index lira_models, const PolytopeRays& rays,
+                                                      std::uint64_t seed) {
+  auto attack = build_attack(name, e, lira_models, rays, seed);
+  if (attack->name() != name)
+    throw std::logic_error("attack '" + name + "' was built as '" + attack->name() + "'");
+  return attack;
 }
 
 std::vector<std::string> split_list(const std::string& text) {
