@@ -1,6 +1,7 @@
-// Microbenchmarks of module attack: exact ROC curve with AUC, attack features from logits, and
-// the target's scoring pass of an attack (the forward pass plus features) on a Location-sized
-// network.
+// Microbenchmarks of module attack: exact ROC curve with AUC, attack features from logits, the
+// target's scoring pass of an attack (the forward pass plus features) on a Location-sized
+// network, and the per-point cost of the query-heavy attacks (HopSkipJump, the activation-polytope
+// rays) on Location-shaped (446-128-30) and Purchase-shaped (600-1024-512-256-128-100) networks.
 
 #include <benchmark/benchmark.h>
 
@@ -69,6 +70,83 @@ void BM_ScoringPass(benchmark::State& state) {
       benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ScoringPass)->RangeMultiplier(4)->Range(1 << 8, 1 << 14);
+
+std::vector<Index> attack_shape(Index which) {
+  if (which == 0) return {446, 128, 30};
+  return {600, 1024, 512, 256, 128, 100};
+}
+
+// A He-initialised network with N(0, 0.1) biases and `n` random 0/1 points (density 0.1)
+// labelled with the network's own predictions, so that every point is correctly classified.
+struct LabelledSetup {
+  Mlp<float> network;
+  Dataset<float> points;
+  LabelledSetup(Index which, Index n)
+      : network(Mlp<float>::he_initialized(attack_shape(which), 3)) {
+    Rng rng(4);
+    for (Index l = 0; l < network.layer_count(); ++l)
+      network.biases(l) = random_normal<float>(network.biases(l).size(), 1, 0, 0.1f, rng);
+    points.features =
+        (random_uniform<float>(network.input_dimension(), n, 0, 1, rng).array() < 0.1f)
+            .cast<float>();
+    points.class_count = network.output_dimension();
+    const Matrix<float> logits = network.forward_batch(points.features);
+    for (Index j = 0; j < n; ++j) {
+      Index label = 0;
+      logits.col(j).maxCoeff(&label);
+      points.labels.push_back(label);
+    }
+  }
+  // Shadow data on the same network: members the first half of the points, non-members the rest.
+  ShadowData<float> shadow() const {
+    MembershipSplit<float> split;
+    std::vector<Index> first, second;
+    for (Index j = 0; j < points.size(); ++j)
+      (j < points.size() / 2 ? first : second).push_back(j);
+    split.shadow_train = points.subset(first);
+    split.shadow_test = points.subset(second);
+    return ShadowData<float>::from_split(split, network);
+  }
+};
+
+// HopSkipJump (default options: 20 iterations) on 8 correctly labelled points per iteration;
+// the threshold is fitted on 2 + 2 of them outside the timing.
+void BM_HopSkipJump(benchmark::State& state) {
+  const LabelledSetup setup(state.range(0), 8);
+  HopSkipJumpOptions options;
+  options.fit_points = 2;
+  HopSkipJumpAttack<float> attack(options);
+  attack.fit(setup.shadow());
+  Index queries = 0;
+  for (auto _ : state) {
+    ModelQueries<float> target(setup.network);
+    std::vector<double> scores = attack.score(target, setup.points);
+    queries += target.query_count();
+    benchmark::DoNotOptimize(scores.data());
+  }
+  state.SetItemsProcessed(state.iterations() * setup.points.size());
+  state.counters["queries_per_point"] =
+      benchmark::Counter(double(queries) / double(state.iterations() * setup.points.size()));
+}
+BENCHMARK(BM_HopSkipJump)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
+
+// The activation-polytope attack's features (exact rays, default 4 rays of 8 crossings, all
+// three metrics) of 8 points per iteration; rays drawn by fit() outside the timing.
+void BM_ActivationPolytopeFeatures(benchmark::State& state) {
+  const LabelledSetup setup(state.range(0), 8);
+  ActivationPolytopeOptions<float> options;
+  options.attack_model.kind = AttackModelKind::boosted_trees;
+  options.attack_model.trees.tree_count = 2;
+  options.attack_model.trees.thread_count = 1;
+  ActivationPolytopeAttack<float> attack(options);
+  attack.fit(setup.shadow());
+  for (auto _ : state) {
+    Matrix<double> features = attack.polytope_features(setup.network, setup.points.features);
+    benchmark::DoNotOptimize(features.data());
+  }
+  state.SetItemsProcessed(state.iterations() * setup.points.size());
+}
+BENCHMARK(BM_ActivationPolytopeFeatures)->DenseRange(0, 1)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

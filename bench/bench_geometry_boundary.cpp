@@ -53,9 +53,9 @@ BENCHMARK(BM_GradientBoundarySearch)
     ->Unit(benchmark::kMillisecond);
 
 void BM_ExactBoundaryDistance(benchmark::State& state) {
-  const Setup setup(0);
+  const Setup setup(state.range(0));
   BoundaryDistanceOptions<float> options;
-  options.region_budget = state.range(0);
+  options.region_budget = state.range(1);
   Index point = 0, visited = 0, certified = 0;
   for (auto _ : state) {
     const auto result =
@@ -70,7 +70,13 @@ void BM_ExactBoundaryDistance(benchmark::State& state) {
   state.counters["certified_fraction"] =
       benchmark::Counter(double(certified) / double(state.iterations()));
 }
-BENCHMARK(BM_ExactBoundaryDistance)->Arg(1)->Arg(10)->Arg(100)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ExactBoundaryDistance)
+    ->Args({0, 1})
+    ->Args({0, 10})
+    ->Args({0, 100})
+    ->Args({1, 1})
+    ->Args({1, 10})
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
