@@ -41,8 +41,8 @@ struct BoundaryDistanceOptions {
   /// Optional input domain: the boundary point is sought inside it (adds 2 d constraints per
   /// region, which makes the L2 programs much larger for large d).
   std::optional<Box<Scalar>> box;
-  /// Sweeps of Hildreth's method per L2 program before the active-set method takes over (see
-  /// detail::project_l2).
+  /// Sweeps of Hildreth's method per L2 program before the dual active-set method takes over
+  /// (see detail::project_l2).
   Index max_sweeps = 200;
 };
 
@@ -77,19 +77,6 @@ struct Projection {
   Eigen::VectorXd point;
   double kkt_residual = 0;
 };
-
-/// A point of {x : G x + h >= 0} (a vertex or any feasible point GLPK's simplex ends at), or
-/// nothing when the set is empty: one LP with a zero objective.
-inline std::optional<Eigen::VectorXd> feasible_point(const Eigen::MatrixXd& normals,
-                                                     const Eigen::VectorXd& offsets) {
-  LinearProgram program(normals.cols());
-  for (Index k = 0; k < normals.rows(); ++k)
-    program.add_constraint(normals.row(k).transpose(), -offsets(k),
-                           std::numeric_limits<double>::infinity());
-  LpSolution solution = program.solve();
-  if (solution.status != LpStatus::optimal) return std::nullopt;
-  return std::move(solution.values);
-}
 
 /// L-inf projection: minimise t subject to G x + h >= 0 and |x_j - x0_j| <= t (an LP with
 /// d + 1 variables and K + 2 d rows).
@@ -132,62 +119,165 @@ inline double kkt_residual(const Eigen::VectorXd& lambda, const Eigen::VectorXd&
   return worst;
 }
 
-/// The projection of `origin` onto {x : U x + e >= 0} (unit rows U) by a primal active-set
-/// method started at the feasible point `start`: the working set W of constraints held with
-/// equality stays linearly independent; each step moves towards the projection of `origin` onto
-/// {U_W x + e_W = 0} until the first blocking constraint (which joins W), and at that projection
-/// the constraint of W with the most negative multiplier leaves W. Ends with multipliers
-/// lambda >= 0 on W, i.e. at the KKT point, in finitely many steps unless degenerate (capped at
-/// 4 (K + d) steps). Returns the multipliers lambda of all K constraints (zero outside W), from
-/// which the projection is x0 + U^T lambda. Cost O(d |W|^2) per step (a QR factorisation of
-/// U_W^T).
-inline std::optional<Eigen::VectorXd> active_set_projection(const Eigen::MatrixXd& units,
-                                                            const Eigen::VectorXd& unit_offsets,
-                                                            const Eigen::VectorXd& origin,
-                                                            Eigen::VectorXd start,
-                                                            double tolerance) {
+/// Outcome of dual_active_set_projection().
+enum class DualActiveSetStatus { optimal, empty, stalled };
+
+/// Result of dual_active_set_projection(). `multipliers` has one entry per constraint: for
+/// `optimal` the multipliers lambda >= 0 (the projection is x0 + U^T lambda), for `empty` a
+/// certificate y >= 0 with U^T y = 0 up to rounding and y . e < 0 (see certifies_empty()),
+/// for `stalled` nothing.
+struct DualActiveSetResult {
+  DualActiveSetStatus status = DualActiveSetStatus::stalled;
+  Eigen::VectorXd multipliers;
+  Index steps = 0;  ///< primal and dual steps taken
+};
+
+/// Replaces columns a_i and a_j of `matrix` by c a_i + s a_j and c a_j - s a_i (a plane
+/// rotation, c^2 + s^2 = 1).
+inline void rotate_columns(Eigen::MatrixXd& matrix, Index i, Index j, double c, double s) {
+  for (Index k = 0; k < matrix.rows(); ++k) {
+    const double first = matrix(k, i);
+    matrix(k, i) = c * first + s * matrix(k, j);
+    matrix(k, j) = c * matrix(k, j) - s * first;
+  }
+}
+
+/// The projection of `origin` x0 onto {x : U x + e >= 0} (unit rows U) by the dual active-set
+/// method of Goldfarb and Idnani (1983) for the identity Hessian. It starts at the
+/// unconstrained minimum x = x0 with an empty active set A and keeps the KKT conditions of the
+/// problem restricted to A (x = x0 + U_A^T mu, mu >= 0, U_A x + e_A = 0, rows of U_A linearly
+/// independent) while the dual objective grows. Each round takes the most violated constraint p
+/// and steps along it: x moves along z, the part of u_p orthogonal to the rows of U_A, while
+/// the multiplier of p grows and mu falls by r (u_p = U_A^T r + z), until either p holds with
+/// equality (p joins A) or a multiplier of A reaches zero (that constraint leaves A and p is
+/// stepped along again). When u_p lies within `dependence` of the row space of U_A, z is taken
+/// as zero and the step is a pure dual one; when in addition no multiplier falls, (1 for p, -r
+/// on A) certifies that the set is empty. Ends when no constraint is violated by more than
+/// `tolerance`, needs no feasible start, and degenerate vertices (more than d constraints
+/// active, repeated or nearly parallel rows) only cost dual steps. U_A^T is kept as Q R (Q with
+/// orthonormal columns, R upper triangular): a joining row adds a column by Gram-Schmidt with
+/// reorthogonalisation, a leaving one is removed by Givens rotations. Finite in exact
+/// arithmetic; capped at 4 (K + d) steps (then `stalled`). Cost O(K d + d |A|) per step.
+/// Deterministic (ties go to the lowest row).
+inline DualActiveSetResult dual_active_set_projection(const Eigen::MatrixXd& units,
+                                                      const Eigen::VectorXd& unit_offsets,
+                                                      const Eigen::VectorXd& origin,
+                                                      double tolerance, double dependence) {
   const Index rows = units.rows();
   const Index d = units.cols();
-  std::vector<Index> working;
-  Eigen::VectorXd x = std::move(start);
-  for (Index step = 0; step < 4 * (rows + d); ++step) {
-    const Eigen::VectorXd toward = origin - x;
-    Eigen::VectorXd move = toward;
-    Eigen::MatrixXd basis;
-    Eigen::HouseholderQR<Eigen::MatrixXd> qr;
-    if (!working.empty()) {
-      qr.compute(units(working, Eigen::all).transpose());
-      basis = qr.householderQ() * Eigen::MatrixXd::Identity(d, Index(working.size()));
-      move -= basis * (basis.transpose() * toward);
+  DualActiveSetResult result;
+  Eigen::MatrixXd q_factor(d, d);
+  Eigen::MatrixXd r_factor = Eigen::MatrixXd::Zero(d, d);
+  Eigen::VectorXd mu(d);
+  std::vector<Index> active;
+  std::vector<char> is_active(std::size_t(rows), 0);
+  Eigen::VectorXd x = origin;
+  Eigen::VectorXd coordinates(d);
+  Eigen::VectorXd z(d);
+  Eigen::VectorXd r(d);
+
+  while (true) {
+    const Eigen::VectorXd residuals = units * x + unit_offsets;
+    Index p = -1;
+    double most_violated = -tolerance;
+    for (Index i = 0; i < rows; ++i)
+      if (!is_active[std::size_t(i)] && residuals(i) < most_violated)
+        most_violated = residuals(i), p = i;
+    if (p < 0) {
+      result.status = DualActiveSetStatus::optimal;
+      result.multipliers = Eigen::VectorXd::Zero(rows);
+      for (std::size_t j = 0; j < active.size(); ++j)
+        result.multipliers(active[j]) = std::max(0.0, mu(Index(j)));
+      return result;
     }
-    if (move.norm() <= tolerance) {
-      Eigen::VectorXd lambda = Eigen::VectorXd::Zero(rows);
-      if (working.empty()) return lambda;
-      const Index w = Index(working.size());
-      const Eigen::VectorXd multipliers =
-          qr.matrixQR().topLeftCorner(w, w).triangularView<Eigen::Upper>().solve(basis.transpose() *
-                                                                                 (x - origin));
-      Index most_negative = 0;
-      if (multipliers.minCoeff(&most_negative) >= -tolerance) {
-        lambda(working) = multipliers.cwiseMax(0.0);
-        return lambda;
+
+    const Eigen::VectorXd normal = units.row(p).transpose();
+    double mu_p = 0;
+    while (true) {
+      if (++result.steps > 4 * (rows + d)) return result;
+      const Index q = Index(active.size());
+
+      // z = u_p minus its projection onto span(Q), by Gram-Schmidt twice (once loses
+      // orthogonality when u_p is nearly in the span).
+      const auto basis = q_factor.leftCols(q);
+      coordinates.head(q).noalias() = basis.transpose() * normal;
+      z = normal;
+      z.noalias() -= basis * coordinates.head(q);
+      const Eigen::VectorXd correction = basis.transpose() * z;
+      z.noalias() -= basis * correction;
+      coordinates.head(q) += correction;
+      const double free_norm = z.norm();
+      const bool dependent = q == d || free_norm <= dependence;
+      r.head(q) =
+          r_factor.topLeftCorner(q, q).triangularView<Eigen::Upper>().solve(coordinates.head(q));
+
+      double partial = std::numeric_limits<double>::infinity();
+      Index leaving = -1;
+      for (Index j = 0; j < q; ++j)
+        if (r(j) > 0 && mu(j) / r(j) < partial) partial = mu(j) / r(j), leaving = j;
+      if (dependent && leaving < 0) {
+        result.status = DualActiveSetStatus::empty;
+        result.multipliers = Eigen::VectorXd::Zero(rows);
+        result.multipliers(p) = 1;
+        for (Index j = 0; j < q; ++j)
+          result.multipliers(active[std::size_t(j)]) = std::max(0.0, -r(j));
+        return result;
       }
-      working.erase(working.begin() + most_negative);
-      continue;
+      const double full =
+          dependent ? std::numeric_limits<double>::infinity()
+                    : std::max(0.0, -(normal.dot(x) + unit_offsets(p))) / (free_norm * free_norm);
+      const double step = std::min(partial, full);
+      if (!dependent) x += step * z;
+      mu.head(q) -= step * r.head(q);
+      mu_p += step;
+
+      if (full <= partial) {
+        q_factor.col(q) = z / free_norm;
+        r_factor.col(q).head(q) = coordinates.head(q);
+        r_factor(q, q) = free_norm;
+        mu(q) = mu_p;
+        active.push_back(p);
+        is_active[std::size_t(p)] = 1;
+        break;
+      }
+
+      // Drop `leaving`: shift the later columns of R left, then rotate the Hessenberg part of R
+      // (and Q alongside) back to triangular.
+      is_active[std::size_t(active[std::size_t(leaving)])] = 0;
+      active.erase(active.begin() + leaving);
+      for (Index j = leaving; j + 1 < q; ++j) {
+        mu(j) = mu(j + 1);
+        r_factor.col(j).head(j + 2) = r_factor.col(j + 1).head(j + 2);
+      }
+      r_factor.col(q - 1).setZero();
+      for (Index j = leaving; j + 1 < q; ++j) {
+        const double a = r_factor(j, j);
+        const double b = r_factor(j + 1, j);
+        const double length = std::hypot(a, b);
+        if (!(length > 0)) continue;
+        const double c = a / length;
+        const double s = b / length;
+        for (Index k = j; k + 1 < q; ++k) {
+          const double upper = r_factor(j, k);
+          r_factor(j, k) = c * upper + s * r_factor(j + 1, k);
+          r_factor(j + 1, k) = c * r_factor(j + 1, k) - s * upper;
+        }
+        r_factor(j + 1, j) = 0;
+        rotate_columns(q_factor, j, j + 1, c, s);
+      }
     }
-    double length = 1;
-    Index blocking = -1;
-    const Eigen::VectorXd rates = units * move;
-    const Eigen::VectorXd values = units * x + unit_offsets;
-    for (Index i = 0; i < rows; ++i) {
-      if (rates(i) >= 0 || std::find(working.begin(), working.end(), i) != working.end()) continue;
-      const double limit = std::max(0.0, values(i)) / -rates(i);
-      if (limit < length) length = limit, blocking = i;
-    }
-    x += length * move;
-    if (blocking >= 0) working.push_back(blocking);
   }
-  return std::nullopt;
+}
+
+/// Whether `certificate` y >= 0 proves {x : U x + e >= 0} (unit rows U) empty up to rounding:
+/// y . e < 0 and ||U^T y||_2 <= dependence ||y||_2. Then the normals moved by at most
+/// `dependence` each (U - y (U^T y)^T / ||y||^2, for which y is an exact Farkas certificate)
+/// give an empty set. Cost O(K d).
+inline bool certifies_empty(const Eigen::MatrixXd& units, const Eigen::VectorXd& unit_offsets,
+                            const Eigen::VectorXd& certificate, double dependence) {
+  if (certificate.size() != units.rows() || certificate.minCoeff() < 0) return false;
+  return certificate.dot(unit_offsets) < 0 &&
+         (units.transpose() * certificate).norm() <= dependence * certificate.norm();
 }
 
 /// Half-spaces u_i . x + e_i >= 0 with unit normals u_i (rows of `units`) and their Gram matrix
@@ -247,11 +337,13 @@ inline UnitHalfspaces with_halfspace(const UnitHalfspaces& set, const Eigen::Vec
 /// subject to them. First Hildreth's method on the dual
 /// max_{lambda >= 0} -||U^T lambda||^2 / 2 - lambda . s (s = U x0 + e, the signed distances at
 /// x0): exact coordinate ascent, one constraint at a time, on the Gram matrix U U^T, for at most
-/// `max_sweeps` sweeps; fast when the active normals are well conditioned. When it has not
-/// converged, an LP decides whether the set is empty and gives a feasible point from which
-/// active_set_projection() finishes exactly. Either answer is accepted only when its KKT
-/// residual (kkt_residual) is at most `tolerance`; otherwise SolverError. Cost: O(K^2) per
-/// sweep.
+/// `max_sweeps` sweeps; fast when few normals are active and they are well conditioned. When it
+/// has not converged (many or nearly dependent active normals, or an empty set, on which it
+/// diverges), dual_active_set_projection() solves the program from x0 in finitely many steps.
+/// A projection is accepted only when its KKT residual (kkt_residual) is at most `tolerance`,
+/// emptiness only with a certificate that certifies_empty() accepts (normals within
+/// ScalarTraits<double>::geometry_tolerance, which also decides linear dependence); otherwise
+/// SolverError. Cost: O(K^2) per sweep, O(K d + d |A|) per active-set step.
 inline Projection project_l2(const UnitHalfspaces& set, const Eigen::VectorXd& origin,
                              double tolerance, Index max_sweeps) {
   Projection result;
@@ -269,9 +361,10 @@ inline Projection project_l2(const UnitHalfspaces& set, const Eigen::VectorXd& o
   const Index rows = units.rows();
   Eigen::VectorXd lambda = Eigen::VectorXd::Zero(rows);
   Eigen::VectorXd residuals = start;
+  double residual = std::numeric_limits<double>::infinity();
   const auto accept = [&](const Eigen::VectorXd& multipliers) {
     const Eigen::VectorXd point = origin + units.transpose() * multipliers;
-    const double residual = kkt_residual(multipliers, units * point + unit_offsets);
+    residual = kkt_residual(multipliers, units * point + unit_offsets);
     if (residual > tolerance) return false;
     result.point = point;
     result.distance = (point - origin).norm();
@@ -290,17 +383,29 @@ inline Projection project_l2(const UnitHalfspaces& set, const Eigen::VectorXd& o
         kkt_residual(lambda, residuals) <= tolerance / 4 && accept(lambda))
       return result;
   }
-  const auto feasible = feasible_point(units, unit_offsets);
-  if (!feasible) return Projection{};
-  const auto multipliers =
-      active_set_projection(units, unit_offsets, origin, *feasible, tolerance / 4);
-  if (multipliers && accept(*multipliers)) return result;
-  // TODO(#6): on Adult's 108-256-256-2 target (float) one 513-row program ended here (see
-  // docs/results.md); a degenerate working set or the 4 (K + d) step cap is the suspect.
+
+  constexpr double dependence = ScalarTraits<double>::geometry_tolerance;
+  const DualActiveSetResult dual =
+      dual_active_set_projection(units, unit_offsets, origin, tolerance / 4, dependence);
+  std::string outcome;
+  switch (dual.status) {
+    case DualActiveSetStatus::optimal:
+      if (accept(dual.multipliers)) return result;
+      outcome = "ended at KKT residual " + std::to_string(residual);
+      break;
+    case DualActiveSetStatus::empty:
+      if (certifies_empty(units, unit_offsets, dual.multipliers, dependence)) return Projection{};
+      outcome = "found the set empty, but its certificate does not check";
+      break;
+    case DualActiveSetStatus::stalled:
+      outcome = "stopped after " + std::to_string(dual.steps) + " steps";
+      break;
+  }
   throw SolverError("project_onto_polyhedron: L2 projection onto " + std::to_string(rows) +
-                    " half-spaces did not reach KKT residual " + std::to_string(tolerance) +
-                    " (Hildreth's method: " + std::to_string(max_sweeps) +
-                    " sweeps, then the active-set method)");
+                    " half-spaces in " + std::to_string(units.cols()) +
+                    " dimensions did not reach KKT residual " + std::to_string(tolerance) +
+                    ": Hildreth's method did not converge in " + std::to_string(max_sweeps) +
+                    " sweeps and the dual active-set method " + outcome);
 }
 
 /// KKT tolerance of the L2 programs: ScalarTraits<Scalar>::optimality_tolerance relative to
@@ -313,7 +418,8 @@ double l2_tolerance(const Eigen::VectorXd& origin) {
 
 /// The point of {x : G x + h >= 0} closest to `origin` in `norm`, or feasible = false when the
 /// set is empty. L2 answers satisfy the KKT conditions within ScalarTraits<Scalar>::
-/// optimality_tolerance relative to 1 + ||origin||_inf. Computed in double. Deterministic.
+/// optimality_tolerance relative to 1 + ||origin||_inf, and L2 emptiness comes with a checked
+/// certificate (detail::project_l2); SolverError otherwise. Computed in double. Deterministic.
 template <RealScalar Scalar>
 Projection project_onto_polyhedron(const Eigen::MatrixXd& normals, const Eigen::VectorXd& offsets,
                                    const Eigen::VectorXd& origin, DistanceNorm norm,
