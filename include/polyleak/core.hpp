@@ -1,6 +1,7 @@
 #pragma once
 // Umbrella header of module core.
 
+#include "polyleak/core/backend.hpp"
 #include "polyleak/core/check.hpp"
 #include "polyleak/core/error.hpp"
 #include "polyleak/core/log.hpp"

@@ -1,15 +1,18 @@
 #pragma once
 // ActivationPattern: one bit per hidden neuron of a network, bit = (pre-activation > 0) (Alg. 1).
 
+#include <algorithm>
 #include <bit>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <numeric>
 #include <string>
 #include <type_traits>
 #include <utility>
 #include <vector>
 
+#include "polyleak/core/backend.hpp"
 #include "polyleak/core/check.hpp"
 #include "polyleak/core/scalar.hpp"
 #include "polyleak/nn/mlp.hpp"
@@ -250,6 +253,46 @@ std::vector<ActivationPattern> activation_patterns(
         detail::set_layer_bits(patterns[std::size_t(start + j)], l, z[std::size_t(l)].col(j));
   }
   return patterns;
+}
+
+/// The activation patterns of a batch packed into an ActivationPatternBatch, on the CPU: the
+/// patterns of activation_patterns(network, points), packed. The CUDA overload (taking
+/// CudaBackend, in polyleak/cuda.cuh) returns the same batch, so code templated on a Backend
+/// switches with the tag.
+/// @tparam Scalar float or double.
+/// Throws InvalidArgument for a wrong row count. Cost: one forward pass and O(n) words.
+/// Deterministic.
+template <RealScalar Scalar>
+ActivationPatternBatch activation_patterns(
+    CpuBackend, const Mlp<Scalar>& network,
+    const std::type_identity_t<Eigen::Ref<const Matrix<Scalar>>>& points) {
+  const std::vector<ActivationPattern> patterns = activation_patterns(network, points);
+  ActivationPatternBatch batch;
+  batch.zeros = ActivationPattern::zeros_for(network);
+  batch.words.resize(Index(batch.zeros.words().size()), points.cols());
+  for (Index j = 0; j < points.cols(); ++j)
+    for (Index w = 0; w < batch.words.rows(); ++w)
+      batch.words(w, j) = patterns[std::size_t(j)].words()[std::size_t(w)];
+  return batch;
+}
+
+/// The number of distinct activation patterns (activation regions) among the points of a batch,
+/// on the CPU, by sorting the packed columns.
+/// Cost O(n log n) column comparisons of O(words per point) each. Deterministic.
+inline Index distinct_pattern_count(CpuBackend, const ActivationPatternBatch& patterns) {
+  const auto& words = patterns.words;
+  std::vector<Index> order(std::size_t(patterns.size()));
+  std::iota(order.begin(), order.end(), Index{0});
+  auto less = [&words](Index a, Index b) {
+    for (Index w = 0; w < words.rows(); ++w)
+      if (words(w, a) != words(w, b)) return words(w, a) < words(w, b);
+    return false;
+  };
+  std::sort(order.begin(), order.end(), less);
+  Index count = 0;
+  for (std::size_t k = 0; k < order.size(); ++k)
+    count += k == 0 || less(order[k - 1], order[k]);
+  return count;
 }
 
 /// Activation pattern of one point (Alg. 1). Throws InvalidArgument for a wrong length.

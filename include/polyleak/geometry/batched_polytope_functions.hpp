@@ -9,6 +9,7 @@
 
 #include <Eigen/Eigenvalues>
 
+#include "polyleak/core/backend.hpp"
 #include "polyleak/core/check.hpp"
 #include "polyleak/core/scalar.hpp"
 #include "polyleak/geometry/activation_pattern.hpp"
@@ -408,6 +409,30 @@ PolytopeNorms<Scalar> polytope_norms(
   PolytopeWorkspace<Scalar> workspace;
   polytope_norms(network, points, norms, workspace, nullptr, mode);
   return norms;
+}
+
+/// polytope_functions(network, points, mode) on the CPU, the reference of the CUDA overload
+/// (taking CudaBackend, in polyleak/cuda.cuh): code templated on a Backend switches with the tag.
+/// @tparam Scalar float or double.
+/// Throws, costs and is deterministic as polytope_functions.
+template <RealScalar Scalar>
+PolytopeFunctionBatch<Scalar> polytope_functions(
+    CpuBackend, const Mlp<Scalar>& network,
+    const std::type_identity_t<Eigen::Ref<const Matrix<Scalar>>>& points,
+    PropagationMode mode = PropagationMode::automatic) {
+  return polytope_functions(network, points, mode);
+}
+
+/// polytope_norms(network, points, mode) on the CPU, the reference of the CUDA overload (taking
+/// CudaBackend, in polyleak/cuda.cuh).
+/// @tparam Scalar float or double.
+/// Throws, costs and is deterministic as polytope_norms.
+template <RealScalar Scalar>
+PolytopeNorms<Scalar> polytope_norms(
+    CpuBackend, const Mlp<Scalar>& network,
+    const std::type_identity_t<Eigen::Ref<const Matrix<Scalar>>>& points,
+    PropagationMode mode = PropagationMode::automatic) {
+  return polytope_norms(network, points, mode);
 }
 
 }  // namespace polyleak

@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "polyleak/core/backend.hpp"
 #include "polyleak/core/check.hpp"
 #include "polyleak/core/scalar.hpp"
 #include "polyleak/geometry/activation_pattern.hpp"
@@ -244,6 +245,17 @@ RasterMaps<Scalar> compute_raster_maps(const Mlp<Scalar>& network, const RasterG
     }
   maps.distinct_region_count = Index(all_patterns.size());
   return maps;
+}
+
+/// compute_raster_maps(network, grid, options) on the CPU, the reference of the CUDA overload
+/// (taking CudaBackend, in polyleak/cuda.cuh): code templated on a Backend switches with the tag.
+/// @tparam Scalar float or double.
+/// Throws, costs and is deterministic as compute_raster_maps.
+template <RealScalar Scalar>
+RasterMaps<Scalar> compute_raster_maps(CpuBackend, const Mlp<Scalar>& network,
+                                       const RasterGrid<Scalar>& grid,
+                                       const RasterOptions& options = {}) {
+  return compute_raster_maps(network, grid, options);
 }
 
 }  // namespace polyleak
