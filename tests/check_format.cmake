@@ -1,6 +1,7 @@
 # cmake -P script: fails if any C++ file of the project is not formatted by .clang-format.
 file(GLOB_RECURSE files
-  ${SOURCE_DIR}/include/*.hpp ${SOURCE_DIR}/tests/*.cpp ${SOURCE_DIR}/examples/*.cpp
+  ${SOURCE_DIR}/include/*.hpp ${SOURCE_DIR}/tests/*.cpp ${SOURCE_DIR}/tests/*.hpp
+  ${SOURCE_DIR}/tests/*.cu ${SOURCE_DIR}/examples/*.cpp
   ${SOURCE_DIR}/examples/*.hpp ${SOURCE_DIR}/bench/*.cpp ${SOURCE_DIR}/bench/*.cu
   ${SOURCE_DIR}/include/*.cuh)
 list(FILTER files EXCLUDE REGEX "/build/")
