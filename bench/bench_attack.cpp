@@ -84,8 +84,7 @@ struct LabelledSetup {
   LabelledSetup(Index which, Index n)
       : network(Mlp<float>::he_initialized(attack_shape(which), 3)) {
     Rng rng(4);
-    for (Index l = 0; l < network.layer_count(); ++l)
-      network.biases(l) = random_normal<float>(network.biases(l).size(), 1, 0, 0.1f, rng);
+    network.draw_normal_biases(0.1f, rng);
     points.features =
         (random_uniform<float>(network.input_dimension(), n, 0, 1, rng).array() < 0.1f)
             .cast<float>();

@@ -36,8 +36,7 @@ template <RealScalar Scalar>
 Mlp<Scalar> network_with_biases(const std::vector<Index>& sizes) {
   auto network = Mlp<Scalar>::he_initialized(sizes, 42);
   Rng rng(43);
-  for (Index l = 0; l < network.layer_count(); ++l)
-    network.biases(l) = random_normal<Scalar>(network.biases(l).size(), 1, 0, Scalar(0.5), rng);
+  network.draw_normal_biases(Scalar(0.5), rng);
   return network;
 }
 
@@ -223,8 +222,7 @@ template <RealScalar Scalar>
 Mlp<Scalar> raster_network() {
   auto network = Mlp<Scalar>::he_initialized({2, 25, 25, 25, 25, 2}, 7);
   Rng rng(8);
-  for (Index l = 0; l < network.layer_count(); ++l)
-    network.biases(l) = random_normal<Scalar>(network.biases(l).size(), 1, 0, Scalar(0.3), rng);
+  network.draw_normal_biases(Scalar(0.3), rng);
   return network;
 }
 

@@ -22,8 +22,7 @@ template <RealScalar Scalar>
 Mlp<Scalar> network_with_biases(const std::vector<Index>& sizes) {
   auto network = Mlp<Scalar>::he_initialized(sizes, 42);
   Rng rng(43);
-  for (Index l = 0; l < network.layer_count(); ++l)
-    network.biases(l) = random_normal<Scalar>(network.biases(l).size(), 1, 0, Scalar(0.5), rng);
+  network.draw_normal_biases(Scalar(0.5), rng);
   return network;
 }
 

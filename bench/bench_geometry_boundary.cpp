@@ -25,8 +25,7 @@ struct Setup {
   Matrix<float> points;
   explicit Setup(Index which) : network(Mlp<float>::he_initialized(shape(which), 3)) {
     Rng rng(4);
-    for (Index l = 0; l < network.layer_count(); ++l)
-      network.biases(l) = random_normal<float>(network.biases(l).size(), 1, 0, 0.1f, rng);
+    network.draw_normal_biases(0.1f, rng);
     points = (random_uniform<float>(network.input_dimension(), 64, 0, 1, rng).array() < 0.1f)
                  .cast<float>();
   }

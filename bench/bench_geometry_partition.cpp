@@ -34,8 +34,7 @@ const Mlp<double>& trained_network() {
 Mlp<double> random_network(std::vector<Index> sizes, std::uint64_t seed) {
   auto network = Mlp<double>::he_initialized(std::move(sizes), seed);
   Rng rng(seed + 1);
-  for (Index l = 0; l < network.layer_count(); ++l)
-    network.biases(l) = random_normal<double>(network.biases(l).size(), 1, 0, 0.5, rng);
+  network.draw_normal_biases(0.5, rng);
   return network;
 }
 

@@ -20,8 +20,7 @@ template <class Scalar>
 Mlp<Scalar> network() {
   auto mlp = Mlp<Scalar>::he_initialized({2, 25, 25, 25, 25, 2}, 7);
   Rng rng(8);
-  for (Index l = 0; l < mlp.layer_count(); ++l)
-    mlp.biases(l) = random_normal<Scalar>(mlp.biases(l).size(), 1, 0, Scalar(0.3), rng);
+  mlp.draw_normal_biases(Scalar(0.3), rng);
   return mlp;
 }
 

@@ -15,8 +15,7 @@ Mlp<Scalar> random_network(std::vector<Index> sizes, std::uint64_t seed,
                            Activation activation = Activation::relu) {
   auto network = Mlp<Scalar>::he_initialized(std::move(sizes), seed, activation, Scalar(0.1));
   Rng rng(seed + 1);
-  for (Index l = 0; l < network.layer_count(); ++l)
-    network.biases(l) = random_normal<Scalar>(network.biases(l).size(), 1, 0, Scalar(0.5), rng);
+  network.draw_normal_biases(Scalar(0.5), rng);
   return network;
 }
 

@@ -29,3 +29,17 @@ TEST_CASE("forward of a hand-set network") {
   CHECK_THROWS_AS(Mlp<double>({2}), InvalidArgument);
   CHECK_THROWS_AS(Mlp<double>({2, 0, 1}), InvalidArgument);
 }
+
+TEST_CASE_TEMPLATE("normal biases are drawn layer after layer, weights untouched", Scalar, float,
+                   double) {
+  auto mlp = Mlp<Scalar>::he_initialized({3, 7, 5, 4}, 11);
+  const auto he = mlp;
+  Rng rng(5), same(5);
+  mlp.draw_normal_biases(Scalar(0.5), rng);
+  for (Index l = 0; l < mlp.layer_count(); ++l) {
+    CHECK(mlp.weights(l) == he.weights(l));
+    const Vector<Scalar> expected = random_normal<Scalar>(he.biases(l).size(), 1, 0, 0.5, same);
+    CHECK(mlp.biases(l) == expected);
+    CHECK(mlp.biases(l).cwiseAbs().maxCoeff() > 0);
+  }
+}

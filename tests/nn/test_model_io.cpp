@@ -63,8 +63,7 @@ TEST_CASE_TEMPLATE("save then load gives identical networks and outputs", Scalar
   for (const Activation activation : {Activation::relu, Activation::leaky_relu}) {
     auto network = Mlp<Scalar>::he_initialized({4, 6, 5, 3}, 12, activation, Scalar(0.05));
     Rng rng(4);
-    for (Index l = 0; l < network.layer_count(); ++l)
-      network.biases(l) = random_normal<Scalar>(network.biases(l).size(), 1, 0, 1, rng);
+    network.draw_normal_biases(Scalar(1), rng);
     const fs::path path = folder / "model.plk";
     save_model(network, path);
     const Mlp<Scalar> loaded = load_model<Scalar>(path);

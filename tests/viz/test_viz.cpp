@@ -49,8 +49,7 @@ template <class Scalar>
 Mlp<Scalar> random_network(std::vector<Index> sizes, std::uint64_t seed) {
   auto network = Mlp<Scalar>::he_initialized(std::move(sizes), seed);
   Rng rng(seed + 1);
-  for (Index l = 0; l < network.layer_count(); ++l)
-    network.biases(l) = random_normal<Scalar>(network.biases(l).size(), 1, 0, Scalar(0.5), rng);
+  network.draw_normal_biases(Scalar(0.5), rng);
   return network;
 }
 

@@ -60,6 +60,14 @@ class Mlp {
     return mlp;
   }
 
+  /// Replaces every bias by a draw from N(0, stddev^2) with `rng`, layer after layer (He
+  /// initialisation leaves them zero, and then every activation region is a cone through the
+  /// origin). For test and benchmark networks. Cost O(hidden and output neurons).
+  void draw_normal_biases(Scalar stddev, Rng& rng) {
+    for (auto& b : biases_)
+      b = random_normal<Scalar>(b.size(), 1, Scalar(0), stddev, rng);
+  }
+
   const std::vector<Index>& layer_sizes() const noexcept { return layer_sizes_; }
   Index input_dimension() const noexcept { return layer_sizes_.front(); }
   Index output_dimension() const noexcept { return layer_sizes_.back(); }
