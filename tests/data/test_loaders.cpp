@@ -223,6 +223,25 @@ TEST_CASE_TEMPLATE("load_adult: one-hot categories, training statistics, test fi
   CHECK(feature(test, "native_country=United-States", 1) == 1);
 }
 
+TEST_CASE("load_adult: leading '|' comment lines (as in UCI's adult.test) are skipped") {
+  const AdultData<float> plain =
+      load_adult<float>(fixture("adult_train.csv"), fixture("adult_test.csv"));
+  const AdultData<float> commented =
+      load_adult<float>(fixture("adult_train.csv"), fixture("adult_test_uci_comment.csv"));
+  CHECK(commented.test.labels == plain.test.labels);
+  CHECK(commented.test.feature_names == plain.test.feature_names);
+  CHECK(commented.test.features == plain.test.features);
+
+  // In the training file too: the same rows give the same statistics.
+  const AdultData<float> both = load_adult<float>(fixture("adult_test_uci_comment.csv"),
+                                                  fixture("adult_test_uci_comment.csv"));
+  const AdultData<float> neither =
+      load_adult<float>(fixture("adult_test.csv"), fixture("adult_test.csv"));
+  CHECK(both.train.labels == neither.train.labels);
+  CHECK(both.train.features == neither.train.features);
+  CHECK(both.test.features == neither.test.features);
+}
+
 TEST_CASE("load_adult: malformed files throw ParseError at line and column") {
   auto load = [](const char* train) {
     return [=] { load_adult<float>(fixture(train), fixture("adult_test.csv")); };

@@ -54,6 +54,8 @@ inline AdultRows read_adult_rows(std::string_view content, const std::filesystem
   std::string_view line;
   bool first = true;
   while (lines.next(line)) {
+    // UCI's comment lines: the original adult.test begins with "|1x3 Cross validator".
+    if (first && line.front() == '|') continue;
     FieldReader fields(line, Separator::comma, lines);
     std::string_view field = fields.next("age");
     // A header line is recognised by a first field that is not a number.
@@ -91,7 +93,8 @@ inline AdultRows read_adult_rows(std::string_view content, const std::filesystem
           quoted(label));
     fields.expect_end("15 columns");
   }
-  if (rows.labels.empty()) lines.fail(1, 1, "expected a data row, found only a header line");
+  if (rows.labels.empty())
+    lines.fail(1, 1, "expected a data row, found only header or comment lines");
   return rows;
 }
 
@@ -101,7 +104,8 @@ inline AdultRows read_adult_rows(std::string_view content, const std::filesystem
 ///
 /// Format: 15 comma-separated columns (blanks around fields ignored, so ", " works), an optional
 /// header line (recognised by a first field that is not a number), the label `<=50K` or `>50K`
-/// last, with an optional trailing dot (as in adult.test); blank lines at the end are skipped.
+/// last, with an optional trailing dot (as in adult.test); leading lines that start with `|`
+/// (UCI's comments, as in adult.test) and blank lines at the end are skipped.
 /// Features, in column order: each numerical column (age, fnlwgt, education_num, capital_gain,
 /// capital_loss, hours_per_week) is one feature, standardised with the mean and (population)
 /// standard deviation of the training part only (a constant column is only centred); each
