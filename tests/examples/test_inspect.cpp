@@ -180,4 +180,10 @@ TEST_CASE("polyleak-inspect rejects bad arguments and bad files with exit code 2
     CHECK(outcome.err.find('\n') == outcome.err.size() - 1);
   }
   std::filesystem::remove(garbage);
+
+  // A folder as the model: an IoError naming it, not std::bad_alloc.
+  const std::string folder = std::filesystem::temp_directory_path().string();
+  const auto outcome = inspect("region --model \"" + folder + "\" --point 1,2");
+  CHECK(outcome.status == 2);
+  CHECK(outcome.err.find(folder + " is not a regular file") != std::string::npos);
 }

@@ -139,6 +139,25 @@ TEST_CASE("malformed model files throw FormatError naming the byte offset") {
   CHECK_THROWS_AS(load_model<float>(folder / "absent.plk"), IoError);
 }
 
+TEST_CASE("loading a folder throws IoError that names it, not bad_alloc") {
+  const fs::path folder = scratch_folder("folder_as_model");
+  auto io_error = [](const std::function<void()>& load) {
+    try {
+      load();
+    } catch (const IoError& error) {
+      return std::string(error.what());
+    }
+    return std::string();
+  };
+  const std::string model = io_error([&] { load_model<float>(folder); });
+  CHECK(contains(model, "load_model"));
+  CHECK(contains(model, folder.string()));
+  CHECK(contains(model, "not a regular file"));
+  const std::string safetensors = io_error([&] { import_safetensors<float>(folder); });
+  CHECK(contains(safetensors, "import_safetensors"));
+  CHECK(contains(safetensors, "not a regular file"));
+}
+
 TEST_CASE("a failed save leaves no file behind") {
   const fs::path folder = scratch_folder("failed_save");
   const auto network = Mlp<double>::he_initialized({2, 2}, 1);

@@ -108,7 +108,8 @@ void save_model(const Mlp<Scalar>& network, const std::filesystem::path& path) {
 /// file, the byte offset and what was expected: wrong magic, unknown version, a scalar type other
 /// than Scalar (load_model<float> reads only float32 files; no silent conversion), unknown
 /// activation, nonzero reserved bytes, a slope outside [0, 1), layer counts or sizes out of range,
-/// a truncated file or trailing bytes. Throws IoError if the file cannot be read.
+/// a truncated file or trailing bytes. Throws IoError if the file cannot be read or is not a
+/// regular file (e.g. a folder).
 /// Cost: reads the whole file. Deterministic.
 /// @tparam Scalar float or double, the scalar type the file must hold.
 template <RealScalar Scalar>

@@ -189,7 +189,7 @@ Scalar element(const unsigned char* bytes, std::size_t element_size) {
 /// file, header length past the end, invalid JSON, unsupported dtype, data_offsets out of range or
 /// inconsistent with shape and dtype, keys of another form, a weight without bias or the reverse,
 /// shapes that do not chain (each layer's inputs are the previous layer's outputs), an empty state
-/// dict. Throws IoError if the file cannot be read.
+/// dict. Throws IoError if the file cannot be read or is not a regular file (e.g. a folder).
 /// Cost: reads the whole file. Deterministic.
 /// @tparam Scalar float or double.
 template <RealScalar Scalar>

@@ -16,11 +16,15 @@
 
 namespace polyleak::detail {
 
-/// The whole content of `path`. Throws IoError naming `function` and the file if it cannot be read.
+/// The whole content of `path`. Throws IoError naming `function` and the file if it cannot be read
+/// or is not a regular file (a folder opens as a stream whose size is nonsense).
 inline std::vector<unsigned char> read_file_bytes(const std::filesystem::path& path,
                                                   const char* function) {
   std::ifstream in(path, std::ios::binary | std::ios::ate);
   if (!in) throw IoError(std::string(function) + ": cannot open " + path.string() + " for reading");
+  std::error_code status_error;
+  if (!std::filesystem::is_regular_file(path, status_error))
+    throw IoError(std::string(function) + ": " + path.string() + " is not a regular file");
   const std::streamoff size = in.tellg();
   if (size < 0) throw IoError(std::string(function) + ": cannot get the size of " + path.string());
   std::vector<unsigned char> bytes(static_cast<std::size_t>(size));
