@@ -9,8 +9,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -254,10 +254,17 @@ std::string scientific(double value) {
   return buffer;
 }
 
+/// Writes `text` to `path` through a temporary file, so that a failed write leaves no partial
+/// report. Throws IoError.
+void write_text(const fs::path& path, const std::string& text) {
+  detail::write_file_atomically(path, std::vector<unsigned char>(text.begin(), text.end()),
+                                "polyleak-membership-inference");
+}
+
 void write_reports(const fs::path& out, const std::string& dataset, const Experiment& e,
                    const MembershipModels<Scalar>& models, const std::vector<AttackResult>& results,
                    Index members, std::uint64_t seed) {
-  std::ofstream csv(out / "report.csv");
+  std::ostringstream csv;
   csv << "dataset,attack,threshold_source,accuracy,balanced_accuracy,auc,tpr_at_0.1pct_fpr,"
          "tpr_at_1pct_fpr,queries_per_point,seconds_per_point\n";
   for (const AttackResult& r : results)
@@ -265,9 +272,9 @@ void write_reports(const fs::path& out, const std::string& dataset, const Experi
         << ',' << fixed(r.balanced_accuracy, 4) << ',' << fixed(r.auc, 4) << ','
         << fixed(r.tpr_at_0_1pct_fpr, 4) << ',' << fixed(r.tpr_at_1pct_fpr, 4) << ','
         << fixed(r.queries_per_point, 1) << ',' << scientific(r.seconds_per_point) << '\n';
-  if (!csv) throw IoError("cannot write " + (out / "report.csv").string());
+  write_text(out / "report.csv", csv.str());
 
-  std::ofstream md(out / "report.md");
+  std::ostringstream md;
   md << "# Membership inference on " << dataset << "\n\n"
      << "Setup: " << e.description << "; seed " << seed << ".\n\n"
      << "Target accuracy: train " << fixed(100 * models.target_train_accuracy, 1) << " %, test "
@@ -287,7 +294,7 @@ void write_reports(const fs::path& out, const std::string& dataset, const Experi
        << fixed(r.tpr_at_0_1pct_fpr, 4) << " | " << fixed(r.tpr_at_1pct_fpr, 4) << " | "
        << fixed(r.queries_per_point, 1) << " | " << scientific(r.seconds_per_point) << " |\n";
   md << "\n![ROC curves, log-log](roc.png)\n";
-  if (!md) throw IoError("cannot write " + (out / "report.md").string());
+  write_text(out / "report.md", md.str());
 
   std::vector<RocPlotSeries> series;
   for (const AttackResult& r : results) {
@@ -329,6 +336,8 @@ int run(int argc, char** argv) {
   Index epochs = 0;
   Index candidates = 0;
   std::string hidden_text;
+  // Integer ranges with readable bounds (CLI11's NonNegativeNumber prints the largest double).
+  const CLI::Range positive(Index{1}, Index{1} << 40), non_negative(Index{0}, Index{1} << 40);
   app.add_option("--dataset", dataset,
                  "fashion-mnist, location, adult, purchase, texas or clusters2d")
       ->required();
@@ -341,22 +350,28 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--seed", seed, "seed of split, training and attacks")->capture_default_str();
   app.add_option("--lira-models", lira_models, "LiRA shadow models K (even, >= 4)")
+      ->check(CLI::Validator(
+          [](const std::string& text) -> std::string {
+            const long long k = std::atoll(text.c_str());
+            return k >= 4 && k % 2 == 0 ? "" : "expected an even number >= 4, got " + text;
+          },
+          "EVEN >= 4"))
       ->capture_default_str();
   app.add_option("--polytope-rays", polytope_rays.rays, "rays per point of the polytope attacks")
-      ->check(CLI::PositiveNumber)
+      ->check(positive)
       ->capture_default_str();
   app.add_option("--polytope-crossings", polytope_rays.crossings,
                  "boundaries measured per ray of the polytope attacks")
-      ->check(CLI::PositiveNumber)
+      ->check(positive)
       ->capture_default_str();
   app.add_option("--epochs", epochs, "training epochs of every network (0: the data set's default)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(non_negative);
   app.add_option("--hidden", hidden_text,
                  "comma-separated hidden layer sizes of every network (default: the data set's)");
   app.add_option("--candidates", candidates,
                  "score only this many target members and as many non-members, a seeded random "
                  "subset (0: all)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative)
       ->capture_default_str();
   app.add_flag("--quick", quick, "a quarter of the data and epochs (smoke test)");
   try {
@@ -379,6 +394,9 @@ int run(int argc, char** argv) {
       throw UsageError("unknown attack '" + name + "', expected a comma list of " + all_attacks +
                        " or the boundary attacks " + boundary_attacks);
   if (attacks.empty()) throw UsageError("--attacks is empty");
+  for (auto name = attacks.begin(); name != attacks.end(); ++name)
+    if (std::find(attacks.begin(), name, *name) != name)
+      throw UsageError("--attacks names '" + *name + "' twice");
   if (data_dir.empty()) data_dir = default_data_dir(dataset);
   if (dataset != "clusters2d" && !fs::is_directory(data_dir))
     throw UsageError("data folder " + data_dir.string() + " does not exist");
@@ -399,6 +417,16 @@ int run(int argc, char** argv) {
       throw UsageError("--hidden: '" + size + "' is not a positive layer size");
     hidden.push_back(Index(value));
   }
+  // The output folder is made (or found unusable) before hours of training, not after.
+  std::error_code made;
+  fs::create_directories(out, made);
+  if (made || !fs::is_directory(out))
+    throw UsageError("cannot use " + out.string() + " as output folder" +
+                     (made ? ": " + made.message() : ": not a folder"));
+  for (const char* file : {"report.csv", "report.md", "roc.png"})
+    if (fs::is_directory(out / file))
+      throw UsageError("cannot write " + (out / file).string() + ": it is a folder");
+
   const Experiment e = load_experiment(dataset, data_dir, quick, epochs, hidden, seed);
   log(LogLevel::info, e.description);
   const MembershipModels<Scalar> models = train_membership_models(e.data, e.setup, seed);
@@ -407,6 +435,9 @@ int run(int argc, char** argv) {
   const auto shadow = ShadowData<Scalar>::from_split(models.split, models.shadow);
   const auto evaluation = TargetEvaluationSet<Scalar>::from_split(models.split, candidates);
   const Index members = evaluation.candidates().size() / 2;
+  if (candidates > members)
+    log(LogLevel::info, "--candidates " + std::to_string(candidates) + ": only " +
+                            std::to_string(members) + " members and non-members, scoring all");
 
   std::vector<AttackResult> results;
   for (const std::string& name : attacks) {
@@ -420,7 +451,6 @@ int run(int argc, char** argv) {
       results.push_back(std::move(r));
     }
   }
-  fs::create_directories(out);
   write_reports(out, dataset, e, models, results, members, seed);
   std::cerr << "wrote " << (out / "report.csv").string() << ", report.md and roc.png\n";
   return 0;
@@ -431,14 +461,12 @@ int run(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run(argc, argv);
-  } catch (const UsageError& e) {
-    std::cerr << "polyleak-membership-inference: error: " << e.what() << '\n';
-    return 2;
-  } catch (const IoError& e) {
-    std::cerr << "polyleak-membership-inference: error: " << e.what() << '\n';
-    return 2;
   } catch (const std::exception& e) {
     std::cerr << "polyleak-membership-inference: error: " << e.what() << '\n';
-    return 1;
+    // Bad arguments, missing or malformed files: 2; anything else: 1.
+    const bool bad_input =
+        dynamic_cast<const UsageError*>(&e) || dynamic_cast<const IoError*>(&e) ||
+        dynamic_cast<const ParseError*>(&e) || dynamic_cast<const FormatError*>(&e);
+    return bad_input ? 2 : 1;
   }
 }
