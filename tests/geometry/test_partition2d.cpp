@@ -231,6 +231,11 @@ TEST_CASE("Partition2d: bad arguments throw InvalidArgument") {
   const auto plane = test::random_network<double>({2, 4, 2}, 1);
   CHECK_THROWS_AS(Partition2d<double>(plane, SliceBox<double>{1, 0, 0, 1}), InvalidArgument);
   CHECK_THROWS_AS(Partition2d<double>(plane, SliceBox<double>{0, NAN, 0, 1}), InvalidArgument);
+  // Finite corners whose width or area overflows: no region could have a finite area.
+  CHECK_THROWS_AS(Partition2d<double>(plane, SliceBox<double>{-1e308, 1e308, 0, 1}),
+                  InvalidArgument);
+  CHECK_THROWS_AS(Partition2d<double>(plane, SliceBox<double>{0, 1e200, 0, 1e200}),
+                  InvalidArgument);
   auto slice = PlaneSlice<double>::input_plane();
   slice.origin(0) = INFINITY;
   CHECK_THROWS_AS(Partition2d<double>(plane, slice, SliceBox<double>{0, 1, 0, 1}), InvalidArgument);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <set>
 #include <string>
@@ -54,6 +55,27 @@ struct SliceBox {
   Scalar t_max = 1;
 
   Scalar area() const noexcept { return (s_max - s_min) * (t_max - t_min); }
+
+  /// Throws InvalidArgument (naming `function`) unless the corners are finite with min < max and
+  /// the width, height and area are finite too (corners such as -1e308, 1e308 overflow them).
+  void require_valid(const char* function) const {
+    auto box_text = [this] {
+      auto text = [](Scalar value) {
+        char buffer[32];
+        std::snprintf(buffer, sizeof buffer, "%g", double(value));
+        return std::string(buffer);
+      };
+      return "box [" + text(s_min) + ", " + text(s_max) + "] x [" + text(t_min) + ", " +
+             text(t_max) + "]";
+    };
+    if (!(std::isfinite(s_min) && std::isfinite(s_max) && std::isfinite(t_min) &&
+          std::isfinite(t_max) && s_min < s_max && t_min < t_max))
+      detail::throw_invalid_argument(function,
+                                     box_text() + " must be finite and non-empty (min < max)");
+    if (!std::isfinite(area()))
+      detail::throw_invalid_argument(
+          function, box_text() + " is too large: its width, height or area is not finite");
+  }
 };
 
 /// One activation region of a Partition2d, restricted to the box.
@@ -119,7 +141,7 @@ class Partition2d {
  public:
   /// Partition of `box` in the plane `slice` of the input space of `network`. Throws
   /// InvalidArgument when the slice's vectors do not match the input dimension or are not finite,
-  /// or when the box is empty or not finite.
+  /// or when the box is empty or not finite (corners, width, height or area).
   Partition2d(const Mlp<Scalar>& network, PlaneSlice<Scalar> slice, const SliceBox<Scalar>& box)
       : slice_(std::move(slice)), box_(box) {
     const Index n = network.input_dimension();
@@ -132,12 +154,7 @@ class Partition2d {
     require_finite(slice_.origin, "Partition2d", "slice origin");
     require_finite(slice_.first_direction, "Partition2d", "slice first direction");
     require_finite(slice_.second_direction, "Partition2d", "slice second direction");
-    POLYLEAK_REQUIRE(std::isfinite(box.s_min) && std::isfinite(box.s_max) &&
-                         std::isfinite(box.t_min) && std::isfinite(box.t_max) &&
-                         box.s_min < box.s_max && box.t_min < box.t_max,
-                     "box [" + std::to_string(box.s_min) + ", " + std::to_string(box.s_max) +
-                         "] x [" + std::to_string(box.t_min) + ", " + std::to_string(box.t_max) +
-                         "] must be finite with min < max");
+    box.require_valid("Partition2d");
     build(network);
     build_adjacency();
     build_decision_boundary();

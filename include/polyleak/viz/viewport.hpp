@@ -26,15 +26,10 @@ struct Viewport {
   Index width = 0;
   Index height = 0;
 
-  /// Throws InvalidArgument (naming `function`) unless the box is finite and non-empty and the
-  /// resolution positive.
+  /// Throws InvalidArgument (naming `function`) unless the box is finite (corners, width, height
+  /// and area; SliceBox::require_valid) and non-empty and the resolution positive.
   void require_valid(const char* function) const {
-    if (!(std::isfinite(box.s_min) && std::isfinite(box.s_max) && std::isfinite(box.t_min) &&
-          std::isfinite(box.t_max) && box.s_min < box.s_max && box.t_min < box.t_max))
-      detail::throw_invalid_argument(
-          function, "box [" + std::to_string(box.s_min) + ", " + std::to_string(box.s_max) +
-                        "] x [" + std::to_string(box.t_min) + ", " + std::to_string(box.t_max) +
-                        "] must be finite and non-empty (min < max)");
+    box.require_valid(function);
     if (width <= 0 || height <= 0)
       detail::throw_invalid_argument(function, "resolution must be positive, got " +
                                                    std::to_string(width) + " x " +
