@@ -143,6 +143,10 @@ Json region_command(const polyleak::Mlp<double>& network, const std::string& poi
 
   const polyleak::PolytopeFunction<double> function(network, point);
   const polyleak::Polytope<double> polytope(function, box);
+  // Outside the box the region within it is empty: no ball, facets or vertices to report.
+  if (box && !polytope.contains(point))
+    throw UsageError("--point \"" + point_text + "\" lies outside the box --box \"" + box_text +
+                     "\" (the cube [lo, hi]^" + std::to_string(network.input_dimension()) + ")");
   const Vector logits = network.forward(point);
   Json result{{"pattern", pattern_json(function.pattern())},
               {"A", to_json(function.matrix())},

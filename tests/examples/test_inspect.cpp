@@ -181,6 +181,17 @@ TEST_CASE("polyleak-inspect rejects bad arguments and bad files with exit code 2
   }
   std::filesystem::remove(garbage);
 
+  // A point outside the box has no region within it.
+  const auto outside = inspect("region " + model + " --point 5,5 --box 0,1");
+  CHECK(outside.status == 2);
+  CHECK(outside.out.empty());
+  CHECK(outside.err.find("outside the box") != std::string::npos);
+  // A box whose width overflows: the library's InvalidArgument, not regions of area null.
+  const auto huge = inspect("partition " + model + " --box -1e308,1e308,-1e308,1e308");
+  CHECK(huge.status == 2);
+  CHECK(huge.out.empty());
+  CHECK(huge.err.find("not finite") != std::string::npos);
+
   // A folder as the model: an IoError naming it, not std::bad_alloc.
   const std::string folder = std::filesystem::temp_directory_path().string();
   const auto outcome = inspect("region --model \"" + folder + "\" --point 1,2");
