@@ -246,6 +246,12 @@ TEST_CASE("activation-polytope attack refuses bad options and input") {
                          o.hyperedge.step_count = 0;
                        }),
                        doctest::Contains("step_count >= 1"), InvalidArgument);
+  // The attack model's options are checked here, before any ray is shot in fit().
+  CHECK_THROWS_WITH_AS(make([](Options& o) { o.attack_model.holdout_fraction = 1; }),
+                       doctest::Contains("ActivationPolytopeAttack: need candidate depths"),
+                       InvalidArgument);
+  CHECK_THROWS_WITH_AS(make([](Options& o) { o.attack_model.candidate_depths.clear(); }),
+                       doctest::Contains("0 depths"), InvalidArgument);
 
   // Scoring or features before fit(), and points of the wrong dimension after it.
   const auto data = noisy_rule_data<double>(20, 4, false, 9);

@@ -86,8 +86,8 @@ template <RealScalar Scalar>
 class ActivationPolytopeAttack final : public MembershipAttack<Scalar> {
  public:
   /// Throws InvalidArgument for a ray_count or crossing_count below 1, no metric selected (or
-  /// only cosines of one crossing), fit_points below 1, top_k below 1 with ML-Leaks, or a bad
-  /// Alg. 5 walk.
+  /// only cosines of one crossing), fit_points below 1, top_k below 1 with ML-Leaks, a bad
+  /// Alg. 5 walk, or bad attack-model options (AttackModelOptions::require_valid).
   explicit ActivationPolytopeAttack(ActivationPolytopeOptions<Scalar> options = {})
       : options_(std::move(options)) {
     const auto& o = options_;
@@ -103,6 +103,7 @@ class ActivationPolytopeAttack final : public MembershipAttack<Scalar> {
     POLYLEAK_REQUIRE(!o.with_ml_leaks || o.top_k >= 1,
                      "ActivationPolytopeAttack: top_k is " + std::to_string(o.top_k) +
                          ", expected >= 1 with ML-Leaks features");
+    o.attack_model.require_valid("ActivationPolytopeAttack");
     POLYLEAK_REQUIRE(o.shooting == PolytopeRayShooting::exact ||
                          (o.hyperedge.step_count >= 1 && o.hyperedge.step_width > 0 &&
                           std::isfinite(o.hyperedge.step_width)),

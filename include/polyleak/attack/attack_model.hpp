@@ -43,6 +43,15 @@ struct AttackModelOptions {
   bool standardize = false;
   std::uint64_t seed = 0;
 
+  /// Throws InvalidArgument naming `function` for empty candidate_depths or a hold-out fraction
+  /// outside (0, 1).
+  void require_valid(const std::string& function) const {
+    POLYLEAK_REQUIRE(!candidate_depths.empty() && holdout_fraction > 0 && holdout_fraction < 1,
+                     function + ": need candidate depths and a hold-out fraction in (0, 1), got " +
+                         std::to_string(candidate_depths.size()) + " depths and " +
+                         std::to_string(holdout_fraction));
+  }
+
   static TrainingOptions<Scalar> default_mlp_training() {
     TrainingOptions<Scalar> options;
     options.epochs = 100;
@@ -69,11 +78,7 @@ class AttackModel {
         "AttackModel::fit: " + std::to_string(points.rows()) + " features of " +
             std::to_string(points.cols()) + " points with " + std::to_string(is_member.size()) +
             " labels, expected features, points and one label per point");
-    POLYLEAK_REQUIRE(!options.candidate_depths.empty() && options.holdout_fraction > 0 &&
-                         options.holdout_fraction < 1,
-                     "AttackModel::fit: need candidate depths and a hold-out fraction in (0, 1), "
-                     "got " +
-                         std::to_string(options.holdout_fraction));
+    options.require_valid("AttackModel::fit");
     AttackModel model;
     model.options_ = options;
     if (options.kind == AttackModelKind::mlp)

@@ -41,11 +41,7 @@ class MlLeaksAttack final : public MembershipAttack<Scalar> {
   explicit MlLeaksAttack(MlLeaksOptions<Scalar> options = {}) : options_(std::move(options)) {
     POLYLEAK_REQUIRE(options_.top_k >= 1, "MlLeaksAttack: top_k is " +
                                               std::to_string(options_.top_k) + ", expected >= 1");
-    const auto& model = options_.attack_model;
-    POLYLEAK_REQUIRE(
-        !model.candidate_depths.empty() && model.holdout_fraction > 0 && model.holdout_fraction < 1,
-        "MlLeaksAttack: need candidate depths and a hold-out fraction in (0, 1), got " +
-            std::to_string(model.holdout_fraction));
+    options_.attack_model.require_valid("MlLeaksAttack");
   }
 
   /// "ml-leaks-mlp", "ml-leaks-boosted-trees", or with the true class "ml-leaks-label-mlp",
