@@ -158,7 +158,8 @@ inline void rotate_columns(Eigen::MatrixXd& matrix, Index i, Index j, double c, 
 /// orthonormal columns, R upper triangular): a joining row adds a column by Gram-Schmidt with
 /// reorthogonalisation, a leaving one is removed by Givens rotations. Finite in exact
 /// arithmetic; capped at 4 (K + d) steps (then `stalled`). Cost O(K d + d |A|) per step.
-/// Deterministic (ties go to the lowest row).
+/// Deterministic (the joining constraint is the lowest row among equally violated ones, the
+/// leaving one the earliest joined among equal ratios).
 inline DualActiveSetResult dual_active_set_projection(const Eigen::MatrixXd& units,
                                                       const Eigen::VectorXd& unit_offsets,
                                                       const Eigen::VectorXd& origin,

@@ -134,7 +134,7 @@ POLYLEAK_HOST_DEVICE PatternBits<Scalar> pattern_bits(PatternWord* words,
   return {words, words_per_point, z, rows, point_stride, offset, first, last - first + 1};
 }
 
-/// Where the norms go: one array per norm (null arrays are skipped); point p of the whole batch
+/// Where the norms go: one array per norm, all six non-null; point p of the whole batch
 /// goes to entry p, or, for a raster (raster_width > 0), to entry y + x * raster_height of a
 /// column-major height x width image with p = y * width + x.
 template <class Scalar>
