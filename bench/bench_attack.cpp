@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "bench_networks.hpp"
 #include "polyleak/attack.hpp"
 
 using namespace polyleak;
@@ -71,23 +72,15 @@ void BM_ScoringPass(benchmark::State& state) {
 }
 BENCHMARK(BM_ScoringPass)->RangeMultiplier(4)->Range(1 << 8, 1 << 14);
 
-std::vector<Index> attack_shape(Index which) {
-  if (which == 0) return {446, 128, 30};
-  return {600, 1024, 512, 256, 128, 100};
-}
-
-// A He-initialised network with N(0, 0.1) biases and `n` random 0/1 points (density 0.1)
-// labelled with the network's own predictions, so that every point is correctly classified.
+// BinaryPointSetup's network and `n` points as a data set, labelled with the network's own
+// predictions, so that every point is correctly classified.
 struct LabelledSetup {
   Mlp<float> network;
   Dataset<float> points;
-  LabelledSetup(Index which, Index n)
-      : network(Mlp<float>::he_initialized(attack_shape(which), 3)) {
-    Rng rng(4);
-    network.draw_normal_biases(0.1f, rng);
-    points.features =
-        (random_uniform<float>(network.input_dimension(), n, 0, 1, rng).array() < 0.1f)
-            .cast<float>();
+  LabelledSetup(Index which, Index n) : LabelledSetup(bench::BinaryPointSetup(which, n)) {}
+  explicit LabelledSetup(bench::BinaryPointSetup&& setup) : network(std::move(setup.network)) {
+    const Index n = setup.points.cols();
+    points.features = std::move(setup.points);
     points.class_count = network.output_dimension();
     const Matrix<float> logits = network.forward_batch(points.features);
     for (Index j = 0; j < n; ++j) {

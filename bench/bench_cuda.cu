@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_networks.hpp"
 #include "polyleak/cuda.cuh"
 #include "polyleak/geometry/batched_polytope_functions.hpp"
 #include "polyleak/viz/raster_maps.hpp"
@@ -31,13 +32,10 @@ const std::vector<std::vector<Index>> networks = {{2, 25, 25, 25, 25, 2},
                                                   {16, 1024, 1024, 1024, 16},
                                                   {600, 1024, 512, 256, 128, 100}};
 
-/// He weights and N(0, 0.5) biases, fixed seeds (as bench_geometry).
+/// He weights (seed 42) and N(0, 0.5) biases (seed 43), as bench_geometry.
 template <RealScalar Scalar>
 Mlp<Scalar> network_with_biases(const std::vector<Index>& sizes) {
-  auto network = Mlp<Scalar>::he_initialized(sizes, 42);
-  Rng rng(43);
-  network.draw_normal_biases(Scalar(0.5), rng);
-  return network;
+  return bench::network_with_biases<Scalar>(sizes, 42, 43, Scalar(0.5));
 }
 
 template <RealScalar Scalar>
@@ -217,15 +215,6 @@ void BM_AdaptedWeightsCpu(benchmark::State& state) {
 
 constexpr Index raster_side = 4096;
 
-/// The 2-25-25-25-25-2 network of bench_viz (He, seed 7; N(0, 0.3) biases, seed 8).
-template <RealScalar Scalar>
-Mlp<Scalar> raster_network() {
-  auto network = Mlp<Scalar>::he_initialized({2, 25, 25, 25, 25, 2}, 7);
-  Rng rng(8);
-  network.draw_normal_biases(Scalar(0.3), rng);
-  return network;
-}
-
 template <RealScalar Scalar>
 RasterGrid<Scalar> raster_grid() {
   RasterGrid<Scalar> grid;
@@ -237,7 +226,7 @@ RasterGrid<Scalar> raster_grid() {
 // included).
 template <RealScalar Scalar>
 void BM_RasterAllMapsCuda(benchmark::State& state) {
-  const auto network = raster_network<Scalar>();
+  const auto network = bench::raster_network<Scalar>();
   const DeviceNetwork<Scalar> device_network(network);
   const auto grid = raster_grid<Scalar>();
   CudaWorkspace<Scalar> workspace;
@@ -257,7 +246,7 @@ void BM_RasterAllMapsCuda(benchmark::State& state) {
 // The same, with the maps copied into host RasterMaps (pageable memory), wall time.
 template <RealScalar Scalar>
 void BM_RasterAllMapsCudaToHost(benchmark::State& state) {
-  const auto network = raster_network<Scalar>();
+  const auto network = bench::raster_network<Scalar>();
   const DeviceNetwork<Scalar> device_network(network);
   const auto grid = raster_grid<Scalar>();
   CudaWorkspace<Scalar> workspace;

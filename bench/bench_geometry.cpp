@@ -8,6 +8,7 @@
 
 #include <vector>
 
+#include "bench_networks.hpp"
 #include "polyleak/geometry.hpp"
 
 using namespace polyleak;
@@ -17,13 +18,10 @@ namespace {
 const std::vector<Index> small_network = {2, 25, 25, 25, 25, 2};
 const std::vector<Index> large_network = {600, 1024, 512, 256, 128, 100};
 
-// He weights and normal biases (standard deviation 0.5), fixed seed.
+// He weights (seed 42) and N(0, 0.5) biases (seed 43).
 template <RealScalar Scalar>
 Mlp<Scalar> network_with_biases(const std::vector<Index>& sizes) {
-  auto network = Mlp<Scalar>::he_initialized(sizes, 42);
-  Rng rng(43);
-  network.draw_normal_biases(Scalar(0.5), rng);
-  return network;
+  return bench::network_with_biases<Scalar>(sizes, 42, 43, Scalar(0.5));
 }
 
 const std::vector<Index>& sizes_of(int which) {

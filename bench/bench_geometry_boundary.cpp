@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "bench_networks.hpp"
 #include "polyleak/geometry/boundary_distance.hpp"
 #include "polyleak/geometry/boundary_search.hpp"
 
@@ -14,21 +15,9 @@ using namespace polyleak;
 
 namespace {
 
-std::vector<Index> shape(Index which) {
-  if (which == 0) return {446, 128, 30};
-  return {600, 1024, 512, 256, 128, 100};
-}
-
-// He-initialised network with small random biases and 64 random binary points.
-struct Setup {
-  Mlp<float> network;
-  Matrix<float> points;
-  explicit Setup(Index which) : network(Mlp<float>::he_initialized(shape(which), 3)) {
-    Rng rng(4);
-    network.draw_normal_biases(0.1f, rng);
-    points = (random_uniform<float>(network.input_dimension(), 64, 0, 1, rng).array() < 0.1f)
-                 .cast<float>();
-  }
+// 64 random binary points on a Location- or Purchase-shaped network.
+struct Setup : bench::BinaryPointSetup {
+  explicit Setup(Index which) : BinaryPointSetup(which, 64) {}
 };
 
 void BM_GradientBoundarySearch(benchmark::State& state) {

@@ -5,6 +5,7 @@
 
 #include <unordered_set>
 
+#include "bench_networks.hpp"
 #include "polyleak/data/clusters2d.hpp"
 #include "polyleak/geometry/partition2d.hpp"
 #include "polyleak/geometry/ray_shooter.hpp"
@@ -30,12 +31,9 @@ const Mlp<double>& trained_network() {
   return network;
 }
 
-// He-initialised network with normal biases (standard deviation 0.5).
+// He-initialised network (seed) with N(0, 0.5) biases (seed + 1).
 Mlp<double> random_network(std::vector<Index> sizes, std::uint64_t seed) {
-  auto network = Mlp<double>::he_initialized(std::move(sizes), seed);
-  Rng rng(seed + 1);
-  network.draw_normal_biases(0.5, rng);
-  return network;
+  return bench::network_with_biases<double>(sizes, seed, seed + 1, 0.5);
 }
 
 double forward_flops(const Mlp<double>& network) {

@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "bench_networks.hpp"
 #include "polyleak/viz.hpp"
 
 using namespace polyleak;
@@ -14,15 +15,6 @@ namespace {
 constexpr Index side = 1024;
 // Multiply-adds of one forward pass of 2-25-25-25-25-2, counted as 2 FLOPs each.
 constexpr double forward_flops = 2.0 * (2 * 25 + 3 * 25 * 25 + 25 * 2);
-
-/// A 2-25-25-25-25-2 network with random biases (so regions are not all cones at the origin).
-template <class Scalar>
-Mlp<Scalar> network() {
-  auto mlp = Mlp<Scalar>::he_initialized({2, 25, 25, 25, 25, 2}, 7);
-  Rng rng(8);
-  mlp.draw_normal_biases(Scalar(0.3), rng);
-  return mlp;
-}
 
 template <class Scalar>
 RasterGrid<Scalar> grid() {
@@ -42,7 +34,7 @@ void set_counters(benchmark::State& state, double forward_passes_per_pixel) {
 /// raster maps.
 template <class Scalar>
 void BM_ForwardPass(benchmark::State& state) {
-  const auto mlp = network<Scalar>();
+  const auto mlp = bench::raster_network<Scalar>();
   const auto g = grid<Scalar>();
   const Index rows_per_block = detail::raster_batch_pixels / side;
   for (auto _ : state) {
@@ -58,7 +50,7 @@ void BM_ForwardPass(benchmark::State& state) {
 /// Predicted class, confidence, output norm, ||A_P||_F, ||A_P||_2, ||b_P||_inf.
 template <class Scalar>
 void BM_NormMaps(benchmark::State& state) {
-  const auto mlp = network<Scalar>();
+  const auto mlp = bench::raster_network<Scalar>();
   const auto g = grid<Scalar>();
   for (auto _ : state) {
     const auto maps = compute_raster_maps(mlp, g, {false});
@@ -70,7 +62,7 @@ void BM_NormMaps(benchmark::State& state) {
 /// All maps: the norm maps plus region edges and the distinct-region count.
 template <class Scalar>
 void BM_AllMaps(benchmark::State& state) {
-  const auto mlp = network<Scalar>();
+  const auto mlp = bench::raster_network<Scalar>();
   const auto g = grid<Scalar>();
   Index regions = 0;
   for (auto _ : state) {
@@ -84,7 +76,7 @@ void BM_AllMaps(benchmark::State& state) {
 
 /// Turning one computed map into an image (colormap, colour bar; class colours; edges).
 void BM_MapImage(benchmark::State& state) {
-  const auto maps = compute_raster_maps(network<double>(), grid<double>());
+  const auto maps = compute_raster_maps(bench::raster_network<double>(), grid<double>());
   const auto map = static_cast<RasterMap>(state.range(0));
   state.SetLabel(std::string(raster_map_title(map)));
   for (auto _ : state) {
@@ -96,7 +88,7 @@ void BM_MapImage(benchmark::State& state) {
 
 /// Quantising and compressing one 1024 x 1024 frame into a GIF.
 void BM_GifFrame(benchmark::State& state) {
-  const auto maps = compute_raster_maps(network<double>(), grid<double>(), {false});
+  const auto maps = compute_raster_maps(bench::raster_network<double>(), grid<double>(), {false});
   MapImageOptions options;
   options.color_bar = false;
   const Image frame = raster_map_image(maps, RasterMap::weight_frobenius_norm, options);

@@ -2,7 +2,7 @@
 file(GLOB_RECURSE files
   ${SOURCE_DIR}/include/*.hpp ${SOURCE_DIR}/tests/*.cpp ${SOURCE_DIR}/tests/*.hpp
   ${SOURCE_DIR}/tests/*.cu ${SOURCE_DIR}/examples/*.cpp
-  ${SOURCE_DIR}/examples/*.hpp ${SOURCE_DIR}/bench/*.cpp ${SOURCE_DIR}/bench/*.cu
+  ${SOURCE_DIR}/examples/*.hpp ${SOURCE_DIR}/bench/*.cpp ${SOURCE_DIR}/bench/*.hpp ${SOURCE_DIR}/bench/*.cu
   ${SOURCE_DIR}/include/*.cuh)
 list(FILTER files EXCLUDE REGEX "/build/")
 execute_process(COMMAND ${CLANG_FORMAT} --dry-run --Werror ${files}
